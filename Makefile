@@ -1,0 +1,38 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   -> .venv, the package, then the main job on the built-in default
+#   make test   -> .venv, the package with its test extras, Debian data packages, pytest
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench lint system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[$*]'
+	touch $@
+
+# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist) and Graphviz's `dot`.
+system-deps:
+	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! command -v dot >/dev/null; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz; fi
+
+demo: $(VENV)/.installed-data
+	$(BIN)/backprop demo
+
+test: system-deps $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2
+
+bench: system-deps $(VENV)/.installed-bench
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/train.py
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench examples
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache

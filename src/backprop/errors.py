@@ -1,0 +1,17 @@
+"""Exceptions that speak the user's language."""
+
+
+class GradcheckError(AssertionError):
+    """Analytic gradients disagree with central finite differences (see ``backprop.gradcheck``)."""
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite during training; the model keeps its last finite weights."""
+
+
+class ModelFileError(ValueError):
+    """A model or checkpoint file is truncated, corrupted or not a backprop file."""
+
+
+class DataFileError(ValueError):
+    """A dataset file (IDX, CSV) is missing, truncated or malformed."""
