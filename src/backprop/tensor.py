@@ -1,0 +1,292 @@
+"""Tensor: a NumPy-backed node of a computational graph, and the one reverse sweep over it.
+
+A ``Tensor`` holds an array ``data`` and, once ``backward()`` has run, the array ``grad`` =
+dE/d(data) of the same shape. Every differentiable operation (see ``ops.py``) creates a new node that
+remembers its parents and a *vector-Jacobian product* (VJP): given the upstream gradient dE/dY it
+returns dE/dX for each parent X. ``backward()`` is the lectures' "top-down chain rule":
+
+    dE/dz = sum over the nodes k that use z of  dE/dz_k * dz_k/dz
+
+visited in reverse topological order, so every node's gradient is complete (summed over all paths,
+the seed's fan-out rule dE/dz5 = sum_k dE/dz_k dz_k/dz5) before it is passed further down.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from .backend import xp
+
+ArrayLike = Any
+VJP = Callable[[Any], Sequence[Any]]
+
+
+class _GradMode:
+    enabled = True
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Within this block operations build no graph (inference, optimizer updates)."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record the graph."""
+    return _GradMode.enabled
+
+
+class Tensor:
+    """A node of the computational graph holding an array (see module docstring).
+
+    Leaves are created with :func:`tensor`; inner nodes by operations. ``op`` names the operation
+    that made the node ("" for a leaf) and ``label`` is an optional name for tables and drawings.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "op", "label", "__weakref__")
+    # Make NumPy defer ``ndarray * Tensor`` to Tensor.__rmul__ instead of broadcasting elementwise.
+    __array_ufunc__ = None
+
+    def __init__(
+        self,
+        data: ArrayLike,
+        requires_grad: bool = False,
+        *,
+        label: str | None = None,
+    ) -> None:
+        self.data = data if isinstance(data, xp.ndarray) else _to_array(data, None)
+        if requires_grad:
+            _check_float(self.data)
+        self.grad: Any = None
+        self.requires_grad = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._vjp: VJP | None = None
+        self.op = ""
+        self.label = label
+
+    # ------------------------------------------------------------------ introspection
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> Any:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._vjp is None
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The nodes this one was computed from (empty for a leaf)."""
+        return self._parents
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = xp.array2string(self.data, precision=4, separator=", ", threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self.op:
+            extra += f", op={self.op!r}"
+        if self.label:
+            extra += f", label={self.label!r}"
+        return f"tensor({body}, dtype={self.data.dtype}{extra})"
+
+    def numpy(self) -> Any:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, this one has shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor(self.data)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, grad: ArrayLike | None = None) -> None:
+        """Reverse-mode sweep: accumulate dE/dleaf into ``.grad`` of every leaf requiring grad.
+
+        ``grad`` is dE/d(self); it may be omitted only for a one-element output (then it is 1).
+        As in PyTorch, leaves *accumulate* across calls (call ``zero_grad`` between steps) and
+        inner nodes keep no gradient; ``gradients()`` returns them when they are wanted.
+        """
+        seed = self._seed(grad)
+        handed_out: set[int] = {id(seed)}
+        for node, g in _sweep(self, seed, keep_inner=False):
+            if node.grad is None:
+                # Own the array: copy when it might be shared (the seed, a broadcast view, a
+                # gradient passed unchanged to two leaves) or has another dtype than the leaf.
+                if id(g) in handed_out or g.base is not None or g.dtype != node.data.dtype:
+                    g = xp.array(g, dtype=node.data.dtype)
+                handed_out.add(id(g))
+                node.grad = g
+            else:
+                node.grad = node.grad + g
+
+    def gradients(self, grad: ArrayLike | None = None) -> dict[int, Any]:
+        """dE/dv for every node v of the graph (keyed by ``id(v)``), leaves' ``.grad`` untouched.
+
+        This is what ``explain`` prints: the full table of upstream gradients, inner nodes included.
+        """
+        seed = self._seed(grad)
+        return {id(node): g for node, g in _sweep(self, seed, keep_inner=True)}
+
+    def _seed(self, grad: ArrayLike | None) -> Any:
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: no input of this "
+                "computation was created with requires_grad=True (or it ran under no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a one-element output, this one has "
+                    f"shape {self.shape}: pass grad= (dE/d output) of that shape, or reduce it "
+                    f"first, e.g. .sum() or .mean()"
+                )
+            return xp.ones_like(self.data)
+        g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.data.dtype)
+        if g.shape != self.shape:
+            raise ValueError(
+                f"backward(): grad has shape {g.shape} but the output has shape {self.shape}"
+            )
+        return g
+
+    # ------------------------------------------------------------------ operators
+    # Filled in by ops.py, which keeps each operation's forward and VJP side by side.
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Nodes that lead to ``root`` (requiring grad), parents before children, without recursion.
+
+    Iterative depth-first search: a node is emitted after all of its parents, so the reverse of
+    this list is a valid order for the top-down chain rule, however deep the graph.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> Iterator[tuple[Tensor, Any]]:
+    """Yield (node, dE/dnode) in reverse topological order: leaves only, or every node."""
+    pending: dict[int, Any] = {id(root): seed}
+    for node in reversed(topological_order(root)):
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        if node._vjp is None:
+            yield node, g
+            continue
+        if keep_inner:
+            yield node, g
+        for parent, pg in zip(node._parents, node._vjp(g)):
+            if pg is None or not parent.requires_grad:
+                continue
+            key = id(parent)
+            previous = pending.get(key)
+            pending[key] = pg if previous is None else previous + pg
+
+
+# ---------------------------------------------------------------------- construction
+_FLOAT32 = xp.dtype("float32")
+
+
+def _to_array(data: ArrayLike, dtype: Any) -> Any:
+    """Convert user data to an array: floats become float32 unless float64 data or dtype says so."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (str, bytes)) or data is None:
+        raise TypeError(f"tensor() expects numbers or arrays of numbers, got {type(data).__name__}")
+    try:
+        arr = xp.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"tensor() expects numbers or arrays of numbers, got {type(data).__name__}: {exc}"
+        ) from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(
+            f"tensor() expects numbers or arrays of numbers, got {type(data).__name__} "
+            f"of dtype {arr.dtype}"
+        )
+    if dtype is None and arr.dtype.kind == "f" and not (
+        isinstance(data, xp.ndarray) and arr.dtype == xp.float64
+    ):
+        arr = arr.astype(_FLOAT32, copy=False)
+    return arr
+
+
+def _check_float(arr: Any) -> None:
+    if arr.dtype.kind != "f":
+        raise ValueError(
+            f"only floating-point tensors can require gradients, got dtype {arr.dtype}; "
+            f"pass dtype='float32' or 'float64'"
+        )
+
+
+def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Create a leaf tensor.
+
+    Floating-point data becomes float32 unless ``dtype`` says otherwise or ``data`` is already a
+    float64 NumPy array; integer and boolean data keep their dtype (labels, masks) and cannot
+    require gradients. Non-numeric data raises ``TypeError``.
+    """
+    return Tensor(_to_array(data, dtype), requires_grad=requires_grad)
+
+
+def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tensor:
+    """Wrap an operation's result: a graph node if grad mode is on and a parent requires grad.
+
+    ``vjp(g)`` must return one entry per parent: dE/dparent (same shape as the parent's data) or
+    None for a parent that does not require grad.
+    """
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out.op = op
+    out.label = None
+    if _GradMode.enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out._parents = parents
+        out._vjp = vjp
+    else:
+        out.requires_grad = False
+        out._parents = ()
+        out._vjp = None
+    return out
