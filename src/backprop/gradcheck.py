@@ -80,8 +80,12 @@ def gradcheck(
         allowed = atol + rtol * np.abs(numeric)
         if np.all(error <= allowed):
             continue
-        ratio = np.where(np.isnan(error), np.inf, error / allowed)
-        worst = np.unravel_index(int(np.argmax(ratio)), x.shape) if x.ndim else ()
+        # Elements within tolerance rank 0 (also when atol=0 makes 0/0); a NaN error ranks worst.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(error <= allowed, 0.0, error / allowed)
+        ratio = np.where(np.isnan(ratio), np.inf, ratio)
+        flat_worst = int(np.argmax(ratio))
+        worst = tuple(int(k) for k in np.unravel_index(flat_worst, x.shape)) if x.ndim else ()
         a, n = float(analytic[worst]), float(numeric[worst])
         relative = abs(a - n) / max(abs(n), 1e-12)
         name = f"input {i}" + (f" ({x.label!r})" if x.label else "") + f" of shape {x.shape}"

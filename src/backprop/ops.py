@@ -349,7 +349,7 @@ def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
     def vjp(g: Any) -> tuple[Any]:
         mask = x.data == top
-        share = mask / mask.sum(axis=axis, keepdims=True)
+        share = (mask / mask.sum(axis=axis, keepdims=True)).astype(x.data.dtype, copy=False)
         return (_expand(g, x.shape, axis, keepdims) * share,)
 
     return make_node(out, (x,), vjp, "max")
@@ -410,10 +410,9 @@ def transpose(x: Tensor, *axes: int) -> Tensor:
     if len(axes) == 1 and not isinstance(axes[0], int):
         axes = tuple(axes[0])
     perm = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    inverse = tuple(xp.argsort(perm))
-    return make_node(
-        xp.transpose(x.data, perm), (x,), lambda g: (xp.transpose(g, inverse),), "transpose"
-    )
+    out = xp.transpose(x.data, perm)  # validates perm; negative axes count from the end
+    inverse = tuple(int(i) for i in xp.argsort([p % x.ndim for p in perm]))
+    return make_node(out, (x,), lambda g: (xp.transpose(g, inverse),), "transpose")
 
 
 def _is_basic_index(index: Any) -> bool:

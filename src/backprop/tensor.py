@@ -140,12 +140,19 @@ class Tensor:
             if node.grad is None:
                 # Own the array: copy when it might be shared (the seed, a broadcast view, a
                 # gradient passed unchanged to two leaves) or has another dtype than the leaf.
-                if id(g) in handed_out or g.base is not None or g.dtype != node.data.dtype:
+                # A 0-d result of NumPy arithmetic is a NumPy scalar: make it an array too.
+                if (
+                    not isinstance(g, xp.ndarray)
+                    or id(g) in handed_out
+                    or g.base is not None
+                    or g.dtype != node.data.dtype
+                ):
                     g = xp.array(g, dtype=node.data.dtype)
                 handed_out.add(id(g))
                 node.grad = g
             else:
-                node.grad = node.grad + g
+                # Keep the leaf's dtype (a float64 contribution must not promote a float32 grad).
+                node.grad = xp.asarray(node.grad + g, dtype=node.data.dtype)
 
     def gradients(self, grad: ArrayLike | None = None) -> dict[int, Any]:
         """dE/dv for every node v of the graph (keyed by ``id(v)``), leaves' ``.grad`` untouched.
@@ -153,7 +160,7 @@ class Tensor:
         This is what ``explain`` prints: the full table of upstream gradients, inner nodes included.
         """
         seed = self._seed(grad)
-        return {id(node): g for node, g in _sweep(self, seed, keep_inner=True)}
+        return {id(node): xp.asarray(g) for node, g in _sweep(self, seed, keep_inner=True)}
 
     def _seed(self, grad: ArrayLike | None) -> Any:
         if not self.requires_grad:
@@ -277,7 +284,8 @@ def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tens
     None for a parent that does not require grad.
     """
     out = Tensor.__new__(Tensor)
-    out.data = data
+    # NumPy returns scalars, not 0-d arrays, from arithmetic on 0-d arrays: keep ``data`` an array.
+    out.data = data if isinstance(data, xp.ndarray) else xp.asarray(data)
     out.grad = None
     out.op = op
     out.label = None
