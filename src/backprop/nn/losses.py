@@ -1,0 +1,497 @@
+"""Loss functions E(output, target): each forward next to its gradient dE/d(output), one graph node.
+
+Every loss is a ``Module`` called as ``loss(output, target)`` and returns a scalar Tensor. It is one
+fused node of the computational graph (``make_node``): the forward computes E from the arrays and
+the VJP returns dE/d(output) in closed form, so the training loop pays for one node, not for the
+dozen elementwise operations the formula is made of. ``output`` may be a Tensor (the network's
+last node) or an array; ``target`` is a *constant*: an array or a Tensor whose gradient is never
+computed (its ``requires_grad`` is ignored).
+
+``reduction="mean"`` (default) or ``"sum"``; what "mean" averages over follows PyTorch, see each
+class. ``config()`` gives {"type": class name, "reduction": ...} (plus ``margin`` for
+``MultiMarginLoss``) and ``loss_function(config)`` rebuilds the loss.
+
+Three squared-error losses, and how they differ (a = output, y = target, B examples of K outputs):
+
+    QuadraticLoss     C = 1/(2B) sum_x ||y(x) - a(x)||^2   Nielsen's quadratic cost: factor 1/2,
+                                                           mean over the B *examples*, sum over
+                                                           the K outputs.  dC/da = (a - y) / B
+    MSELoss           E = 1/(B K) sum (a - y)^2            PyTorch's mean squared error: no 1/2,
+                                                           mean over all B*K *elements*.
+                                                           dE/da = 2 (a - y) / (B K)
+    SumOfSquaresLoss  L = sum_i (y_i - t_i)^2 (/ B)        the computational-graph lecture's "L2
+                                                           loss: simply sum up squares": no 1/2;
+                                                           "mean" divides by the B examples.
+                                                           dL/dy_i = 2 (y_i - t_i) (/ B)
+
+So with reduction="mean", QuadraticLoss = MSELoss * K / 2 = SumOfSquaresLoss / 2. With
+reduction="sum", QuadraticLoss keeps its 1/2 (C = 1/2 sum ||y - a||^2, Nielsen's C_x summed) and
+MSELoss and SumOfSquaresLoss coincide.
+
+Classification losses:
+
+    CrossEntropyLoss  logits z (B, C); the lectures' softmax p_c = e^{z_c} / sum_c' e^{z_c'} and
+                      negative log-likelihood E = -sum_i sum_c ln p_c(x_i) (y_ci + 1)/2, fused:
+                      dE/dz_c = p_c - (y_c + 1)/2 (the seed's -((y_c+1)/2 - p_c)).
+    NLLLoss           log-probabilities t_c = ln p_c (B, C) and labels: E = -sum_i t_{y_i}.
+    BCELoss           probabilities p: E = -(y ln p + (1 - y) ln(1 - p)), dE/dp = (p-y)/(p(1-p)).
+    BCEWithLogitsLoss scores s, p = sigma(s): same E, computed stably; dE/ds = sigma(s) - y.
+    HingeLoss         binary scores s, labels +-1: E = max(0, 1 - y s).
+    MultiMarginLoss   multiclass hinge: E = sum_{j != y} max(0, margin - s_y + s_j) / C.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, make_node
+from .module import Module
+
+_REDUCTIONS = ("mean", "sum")
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's clamp of p (1 - p) in the BCE gradient (a float)
+
+
+# ---------------------------------------------------------------------- helpers
+def _output(x: Any) -> Tensor:
+    """The network output as a floating-point Tensor (arrays and lists become constants)."""
+    if isinstance(x, Tensor):
+        if x.data.dtype.kind == "f":
+            return x
+        return Tensor(x.data.astype(np.float64))
+    arr = np.asarray(x)
+    if arr.dtype.kind != "f":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"loss: output must be a Tensor or an array of numbers, got {type(x).__name__}"
+            ) from None
+    return Tensor(arr)
+
+
+def _raw(target: Any) -> np.ndarray:
+    """The target's array (a Tensor's data; no gradient is ever sent to a target)."""
+    return target.data if isinstance(target, Tensor) else np.asarray(target)
+
+
+def _same_shape_target(who: str, target: Any, out: Tensor) -> np.ndarray:
+    """A float target of exactly the output's shape, in the output's dtype (no copy if it is)."""
+    y = _raw(target)
+    if y.shape != out.shape:
+        raise ValueError(
+            f"{who}: target of shape {y.shape} does not match output of shape {out.shape}; "
+            f"they must be equal (reshape one of them, e.g. labels (B,) vs outputs (B, 1))"
+        )
+    return np.asarray(y, dtype=out.data.dtype)
+
+
+def _labels(who: str, target: Any, out: Tensor) -> np.ndarray:
+    """Integer class labels y_i in [0, C) of shape (B,) for outputs of shape (B, C)."""
+    y = _raw(target)
+    batch, classes = out.shape
+    if y.shape != (batch,):
+        raise ValueError(
+            f"{who}: target of shape {y.shape} does not match output of shape {out.shape}; "
+            f"expected integer labels of shape ({batch},)"
+        )
+    if y.dtype.kind not in "iu":
+        if y.dtype.kind == "f" and np.all(np.floor(y) == y):
+            y = y.astype(np.intp)
+        else:
+            raise ValueError(f"{who}: class labels must be integers, got dtype {y.dtype}")
+    # One reduction checks both ends: seen as unsigned, a negative label is huge.
+    unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
+    if batch and unsigned.max() >= classes:
+        i = int(np.flatnonzero((y < 0) | (y >= classes))[0])
+        raise ValueError(
+            f"{who}: label {y[i]} (example {i}) is out of range for {classes} classes; "
+            f"labels must be integers in [0, {classes})"
+        )
+    return y
+
+
+def _scores_2d(who: str, out: Tensor, what: str) -> None:
+    if out.ndim != 2:
+        raise ValueError(f"{who} expects {what} of shape (batch, classes), got shape {out.shape}")
+
+
+# ---------------------------------------------------------------------- base class
+class Loss(Module):
+    """Base of the losses: ``loss(output, target)`` -> scalar Tensor E (see module docstring)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(
+                f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}"
+            )
+        self.reduction = reduction
+
+    def forward(self, output: Any, target: Any) -> Tensor:  # type: ignore[override]
+        raise NotImplementedError(f"{type(self).__name__} does not define forward()")
+
+    def __call__(self, output: Any, target: Any) -> Tensor:  # type: ignore[override]
+        return self.forward(output, target)
+
+    def _scale(self, n: int) -> float:
+        """1/n for reduction="mean", 1 for "sum"."""
+        if self.reduction == "sum":
+            return 1.0
+        if n == 0:
+            raise ValueError(f"{type(self).__name__}: the mean over an empty batch is undefined")
+        return 1.0 / n
+
+    def _node(self, value: Any, out: Tensor, vjp: Any, op: str) -> Tensor:
+        return make_node(np.asarray(value, dtype=out.data.dtype), (out,), vjp, op)
+
+    def config(self) -> dict[str, Any]:
+        return {"type": type(self).__name__, "reduction": self.reduction}
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+# ---------------------------------------------------------------------- squared errors
+class _SquaredError(Loss):
+    """E = coef * sum (a - y)^2 / n;  dE/da = 2 coef (a - y) / n  (n set by the subclass)."""
+
+    coef = 1.0
+    op = ""
+
+    def _count(self, a: Tensor) -> int:
+        return a.shape[0] if a.ndim else 1  # examples: one per row
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        a = _output(output)
+        y = _same_shape_target(type(self).__name__, target, a)
+        diff = a.data - y
+        flat = diff.reshape(-1)
+        k = self.coef * self._scale(self._count(a))
+        value = k * float(flat @ flat)
+
+        def vjp(g: Any) -> tuple[Any]:
+            return (diff * (2 * k * g),)
+
+        return self._node(value, a, vjp, self.op)
+
+
+class QuadraticLoss(_SquaredError):
+    """Nielsen's quadratic cost C = 1/(2n) sum_x ||y(x) - a(x)||^2 (the lectures' C; C_x = 1/2 ||y -
+    a^L||^2 averaged over the n examples of the batch, summed over the outputs j).
+
+    Gradient: dC/da_j(x) = (a_j(x) - y_j(x)) / n, the lectures' nabla_a C = (a^L - y) per example.
+    Output and target of equal shape (B, K) or (B,). ``reduction="sum"`` drops the 1/n and keeps
+    the 1/2: C = 1/2 sum_x ||y(x) - a(x)||^2.
+    """
+
+    coef = 0.5
+    op = "quadratic_loss"
+
+
+class MSELoss(_SquaredError):
+    """PyTorch's mean squared error E = (1/N) sum_k (a_k - y_k)^2 over all N = B*K elements.
+
+    Gradient: dE/da_k = 2 (a_k - y_k) / N. ``reduction="sum"``: E = sum_k (a_k - y_k)^2.
+    Shapes (B, K) or (B,), equal.
+    """
+
+    op = "mse_loss"
+
+    def _count(self, a: Tensor) -> int:
+        return a.size  # elements
+
+
+class SumOfSquaresLoss(_SquaredError):
+    """The computational-graph lecture's L2 loss L = sum_i L_i, L_i = (y_i - t_i)^2 ("simply sum up
+    squares"), y the computed outputs and t the targets.
+
+    Gradient: dL/dy_i = 2 (y_i - t_i) (the lecture's dL_i/dy_i). With ``reduction="mean"`` (the
+    default) L is divided by the batch size B (the sum over outputs stays); ``"sum"`` is the
+    lecture's L exactly.
+    """
+
+    op = "sum_of_squares_loss"
+
+
+# ---------------------------------------------------------------------- binary cross-entropy
+class BCELoss(Loss):
+    """Binary cross-entropy on probabilities p in [0, 1] (e.g. sigmoid outputs):
+
+        E = -sum_i (t_i ln y_i + (1 - t_i) ln(1 - y_i))    (computational-graph lecture, y = p)
+
+    averaged over all elements with ``reduction="mean"``. As in PyTorch each logarithm is clamped at
+    -100, so p = 0 or 1 gives a finite loss (at most 100 per element), and the gradient
+
+        dE/dp = (p - t) / max(p (1 - p), 1e-12)
+
+    stays finite. Targets t may be soft (any value in [0, 1]). Probabilities outside [0, 1] raise
+    ``ValueError`` (scores belong in ``BCEWithLogitsLoss``). Shapes equal, (B, K) or (B,).
+    """
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        a = _output(output)
+        t = _same_shape_target("BCELoss", target, a)
+        p = a.data
+        if p.size and not (p.min() >= 0 and p.max() <= 1):
+            raise ValueError(
+                f"BCELoss: outputs must be probabilities in [0, 1], got values in "
+                f"[{p.min():.4g}, {p.max():.4g}]; for scores (logits) use BCEWithLogitsLoss"
+            )
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_q = np.maximum(np.log1p(-p), -100)
+        k = self._scale(p.size)
+        value = -k * float((log_q + t * (log_p - log_q)).sum())
+
+        def vjp(g: Any) -> tuple[Any]:
+            return ((p - t) / np.maximum(p * (1 - p), _BCE_EPS) * (k * g),)
+
+        return self._node(value, a, vjp, "bce_loss")
+
+
+class BCEWithLogitsLoss(Loss):
+    """Binary cross-entropy on scores s, with p = sigma(s) = 1 / (1 + e^{-s}) fused in:
+
+        E = -(t ln sigma(s) + (1 - t) ln(1 - sigma(s))) = max(s, 0) - s t + ln(1 + e^{-|s|})
+
+    The right-hand form never overflows (e^{-|s|} <= 1). Gradient: dE/ds = sigma(s) - t, the
+    lecture's dE/dw_ji = (y_i - t_i) h_j before the factor h_j. Averaged over all elements with
+    ``reduction="mean"``. Shapes equal, (B, K) or (B,).
+    """
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        a = _output(output)
+        t = _same_shape_target("BCEWithLogitsLoss", target, a)
+        s = a.data
+        e = np.exp(-np.abs(s))
+        k = self._scale(s.size)
+        value = k * float((np.maximum(s, 0) - s * t + np.log1p(e)).sum())
+
+        def vjp(g: Any) -> tuple[Any]:
+            r = 1 / (1 + e)
+            sigma = np.where(s >= 0, r, e * r)  # = ops.sigmoid_array(s), reusing e^{-|s|}
+            return ((sigma - t) * (k * g),)
+
+        return self._node(value, a, vjp, "bce_with_logits_loss")
+
+
+# ---------------------------------------------------------------------- softmax cross-entropy
+class CrossEntropyLoss(Loss):
+    """Softmax + negative log-likelihood on logits z of shape (B, C), as one graph node.
+
+    With the lectures' p_c = e^{z_c} / sum_c' e^{z_c'} and one-hot codes (y_c + 1)/2 (y_c = +1 for
+    the class of x_i, -1 otherwise):
+
+        E = -sum_i sum_c ln p_c(x_i) (y_ci + 1)/2 = sum_i (logsumexp(z(x_i)) - z_{label_i}(x_i))
+
+        dE/dz_c = -((y_c + 1)/2 - p_c) = p_c - (y_c + 1)/2
+
+    ``reduction="mean"`` divides by B. The target is either integer labels of shape (B,) in
+    [0, C) (an int array or Tensor; integral floats are accepted) or a float (B, C) array of
+    probabilities q (one-hot rows, soft labels): E = -sum_i sum_c q_ic ln p_ic and
+    dE/dz = p sum_c q_c - q (= p - q when the rows sum to 1; this matches PyTorch otherwise too).
+    The lectures' +-1 codes are turned into one-hot rows by (y + 1) / 2; negative targets raise
+    ``ValueError``. Computed with z - max(z), so logits of +-1000 give finite values and gradients.
+    """
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        z = _output(output)
+        _scores_2d("CrossEntropyLoss", z, "logits")
+        batch, classes = z.shape
+        shifted = z.data - z.data.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        lse = np.log(s)  # logsumexp(z) - max(z), per row
+        k = self._scale(batch)
+        y = _raw(target)
+        if y.ndim == 2:
+            q = _same_shape_target("CrossEntropyLoss", y, z)
+            if q.size and q.min() < 0:
+                raise ValueError(
+                    "CrossEntropyLoss: probability targets must be >= 0; for the lectures' "
+                    "+-1 codes y pass the one-hot rows (y + 1) / 2"
+                )
+            q_sum = q.sum(axis=1, keepdims=True)
+            value = k * (float(lse.reshape(-1) @ q_sum.reshape(-1)) - float(np.vdot(q, shifted)))
+
+            def vjp(g: Any) -> tuple[Any]:
+                grad = e / s
+                grad *= q_sum
+                grad -= q
+                grad *= k * g
+                return (grad,)
+
+        else:
+            labels = _labels("CrossEntropyLoss", y, z)
+            rows = np.arange(batch)
+            value = k * float((lse.reshape(-1) - shifted[rows, labels]).sum())
+
+            def vjp(g: Any) -> tuple[Any]:
+                grad = e / s  # the softmax p, a fresh array
+                grad[rows, labels] -= 1  # p - one-hot, without building the one-hot matrix
+                grad *= k * g
+                return (grad,)
+
+        return self._node(value, z, vjp, "cross_entropy_loss")
+
+
+class NLLLoss(Loss):
+    """Negative log-likelihood on log-probabilities t_c = ln p_c (e.g. ``ops.log_softmax``):
+
+        E = -sum_i t_{y_i}(x_i),    dE/dt_c(x_i) = -[c = y_i]
+
+    Output (B, C), integer labels (B,) in [0, C); ``reduction="mean"`` divides by B.
+    ``CrossEntropyLoss`` = log-softmax followed by this loss, fused.
+    """
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        t = _output(output)
+        _scores_2d("NLLLoss", t, "log-probabilities")
+        labels = _labels("NLLLoss", target, t)
+        rows = np.arange(t.shape[0])
+        k = self._scale(t.shape[0])
+        value = -k * float(t.data[rows, labels].sum())
+
+        def vjp(g: Any) -> tuple[Any]:
+            grad = np.zeros_like(t.data)
+            grad[rows, labels] = -k * g
+            return (grad,)
+
+        return self._node(value, t, vjp, "nll_loss")
+
+
+# ---------------------------------------------------------------------- hinge losses
+class HingeLoss(Loss):
+    """Binary hinge loss on scores s (shape (B,) or (B, 1)) with labels y = +1 or -1:
+
+        E = sum_i max(0, 1 - y_i s_i),   dE/ds_i = -y_i if y_i s_i < 1 else 0
+
+    (at y s = 1 exactly the subgradient 0 is used). Labels 0/1 are accepted too: 0 is read as -1,
+    so the two classes are {0, 1} or {-1, +1}; other values raise ``ValueError``. The target may
+    have shape (B,) or (B, 1). ``reduction="mean"`` divides by B.
+    """
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        a = _output(output)
+        if not (a.ndim == 1 or (a.ndim == 2 and a.shape[1] == 1)):
+            raise ValueError(
+                f"HingeLoss expects scores of shape (batch,) or (batch, 1), got {a.shape}"
+            )
+        raw = _raw(target)
+        if raw.ndim not in (1, 2) or raw.size != a.shape[0] or raw.shape[0] != a.shape[0]:
+            raise ValueError(
+                f"HingeLoss: target of shape {raw.shape} does not match output of shape "
+                f"{a.shape}; expected labels of shape ({a.shape[0]},) or ({a.shape[0]}, 1)"
+            )
+        y = np.asarray(raw, dtype=a.data.dtype).reshape(a.shape)
+        y = np.where(y == 0, -1, y).astype(a.data.dtype, copy=False)
+        bad = np.abs(y) != 1
+        if bad.any():
+            raise ValueError(
+                f"HingeLoss: labels must be +1/-1 (or 1/0), got {raw.reshape(-1)[np.argmax(bad)]}"
+            )
+        margins = 1 - y * a.data
+        active = margins > 0
+        k = self._scale(a.shape[0])
+        value = k * float(margins[active].sum())
+
+        def vjp(g: Any) -> tuple[Any]:
+            return (np.where(active, -y, 0).astype(a.data.dtype, copy=False) * (k * g),)
+
+        return self._node(value, a, vjp, "hinge_loss")
+
+
+class MultiMarginLoss(Loss):
+    """Multiclass hinge loss (Weston-Watkins; PyTorch's ``MultiMarginLoss`` with p=1) on scores s
+    of shape (B, C) and integer labels y (B,):
+
+        E_i = (1/C) sum_{j != y_i} max(0, margin - s_{y_i} + s_j)
+
+        dE_i/ds_j = [margin - s_y + s_j > 0] / C (j != y),   dE_i/ds_y = -sum_{j != y} of those
+
+    ``margin`` defaults to 1; ``reduction="mean"`` divides by B.
+    """
+
+    def __init__(self, reduction: str = "mean", margin: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.margin = float(margin)
+
+    def forward(self, output: Any, target: Any) -> Tensor:
+        s = _output(output)
+        _scores_2d("MultiMarginLoss", s, "scores")
+        labels = _labels("MultiMarginLoss", target, s)
+        batch, classes = s.shape
+        rows = np.arange(batch)
+        m = (self.margin - s.data[rows, labels])[:, None] + s.data
+        m[rows, labels] = 0
+        active = m > 0
+        k = self._scale(batch) / classes
+        value = k * float(m[active].sum())
+
+        def vjp(g: Any) -> tuple[Any]:
+            grad = active.astype(s.data.dtype)
+            grad[rows, labels] = -active.sum(axis=1)
+            grad *= k * g
+            return (grad,)
+
+        return self._node(value, s, vjp, "multi_margin_loss")
+
+    def config(self) -> dict[str, Any]:
+        return {**super().config(), "margin": self.margin}
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, margin={self.margin}"
+
+
+# ---------------------------------------------------------------------- registry
+LOSSES: dict[str, type[Loss]] = {
+    "quadratic": QuadraticLoss,
+    "mse": MSELoss,
+    "sum_of_squares": SumOfSquaresLoss,
+    "bce": BCELoss,
+    "bce_with_logits": BCEWithLogitsLoss,
+    "cross_entropy": CrossEntropyLoss,
+    "nll": NLLLoss,
+    "hinge": HingeLoss,
+    "multi_margin": MultiMarginLoss,
+}
+
+_BY_CLASS_NAME = {cls.__name__.lower(): cls for cls in LOSSES.values()}
+
+
+def loss_function(name: str | dict[str, Any] | Loss, **kwargs: Any) -> Loss:
+    """A loss by name ("cross_entropy", ...; the class name "CrossEntropyLoss" works too), or
+    rebuilt from its ``config()`` dict. Keyword arguments go to the constructor (``reduction``,
+    ``margin``). A ``Loss`` instance is returned as it is.
+    """
+    if isinstance(name, Loss):
+        return name
+    if isinstance(name, dict):
+        kwargs = {**{k: v for k, v in name.items() if k != "type"}, **kwargs}
+        name = name.get("type", "")
+    if not isinstance(name, str):
+        raise TypeError(f"loss_function: expected a loss name, got {type(name).__name__}")
+    key = name.strip().lower().replace("-", "_")
+    cls = LOSSES.get(key) or _BY_CLASS_NAME.get(key)
+    if cls is None:
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    return cls(**kwargs)
+
+
+__all__ = [
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HingeLoss",
+    "LOSSES",
+    "Loss",
+    "MSELoss",
+    "MultiMarginLoss",
+    "NLLLoss",
+    "QuadraticLoss",
+    "SumOfSquaresLoss",
+    "loss_function",
+]
