@@ -449,7 +449,7 @@ def test_training_never_modifies_x_or_y():
     [
         ({"activation": "softmax"}, "'sigmoid', 'tanh', 'relu', 'linear'"),
         ({"cost": "hinge"}, "'quadratic', 'cross_entropy'"),
-        ({"init": "zeros"}, "'uniform', 'normal', 'normal_scaled', 'xavier', 'he'"),
+        ({"init": "glorot"}, "'uniform', 'normal', 'normal_scaled', 'xavier', 'he', 'zeros'"),
     ],
 )
 def test_unknown_names_list_the_valid_ones(kwargs, names):

@@ -1,27 +1,70 @@
-"""backprop: neural networks and the backpropagation algorithm, real, fast and transparent."""
+"""backprop: neural networks and the backpropagation algorithm, real, fast and transparent.
 
+Two differentiation engines (``Value`` for one number per node, ``Tensor`` for arrays), the layered
+textbook algorithm (``layered``), networks and losses (``nn``), optimizers (``optim``), the one
+training loop (``fit``), persistence without pickle (``save``/``load``), data (``data``),
+worked-example tables (``explain``) and pictures (``viz``, imported on first use).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from . import data, layered, nn, ops, optim
 from .errors import DataFileError, GradcheckError, ModelFileError, TrainingDiverged
-from . import data
-from . import ops
 from .gradcheck import gradcheck
+from .io import load, load_checkpoint, save, save_checkpoint
 from .ops import concatenate, stack
+from .perceptron import Perceptron
 from .rng import manual_seed
+from .scalar import Value
 from .tensor import Tensor, is_grad_enabled, no_grad, tensor
+from .train import History, fit
 
 __version__ = "0.1.0"
+
+nn.Module.save = lambda self, path: save(self, path)  # type: ignore[attr-defined]
+
+_LAZY = {"viz": ".viz", "sklearn": ".sklearn", "explain": ".explain"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the plotting, scikit-learn and explain modules only when first used."""
+    if name == "explain":
+        return import_module(".explain", __name__).explain
+    if name in _LAZY:
+        return import_module(_LAZY[name], __name__)
+    raise AttributeError(f"module 'backprop' has no attribute {name!r}")
+
 
 __all__ = [
     "DataFileError",
     "GradcheckError",
+    "History",
     "ModelFileError",
-    "TrainingDiverged",
+    "Perceptron",
     "Tensor",
+    "TrainingDiverged",
+    "Value",
     "concatenate",
+    "data",
+    "explain",
+    "fit",
     "gradcheck",
     "is_grad_enabled",
+    "layered",
+    "load",
+    "load_checkpoint",
     "manual_seed",
+    "nn",
     "no_grad",
     "ops",
+    "optim",
+    "save",
+    "save_checkpoint",
+    "sklearn",
     "stack",
     "tensor",
+    "viz",
 ]

@@ -38,9 +38,13 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import TrainingDiverged
+from .nn.activations import activation_module
+from .nn.init import INITIALIZERS
+from .nn.layers import Linear, Sequential
+from .nn.module import Module
 from .rng import get_rng
 
-__all__ = ["ACTIVATIONS", "COSTS", "INITS", "Intermediates", "Network"]
+__all__ = ["ACTIVATIONS", "COSTS", "Intermediates", "Network"]
 
 
 # --- activations: sigma applied in place, and delta *= sigma'(z) computed from a = sigma(z) -------
@@ -100,44 +104,6 @@ ACTIVATIONS: dict[str, tuple[_Activate, _MulPrime]] = {
 COSTS = ("quadratic", "cross_entropy")
 
 
-# --- initializers: (n_out, n_in, rng) -> (W, b), drawn in float64 ------------------------------
-
-
-def _init_uniform(n_out: int, n_in: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """w, b ~ Unif[-1, 1] (the lecture's choice, seed 001)."""
-    return rng.uniform(-1, 1, (n_out, n_in)), rng.uniform(-1, 1, n_out)
-
-
-def _init_normal(n_out: int, n_in: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """w, b ~ N(0, 1) (Nielsen's network.py)."""
-    return rng.standard_normal((n_out, n_in)), rng.standard_normal(n_out)
-
-
-def _init_normal_scaled(n_out: int, n_in: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """w ~ N(0, 1/n_in), b ~ N(0, 1) (Nielsen's network2 default_weight_initializer)."""
-    return rng.standard_normal((n_out, n_in)) / np.sqrt(n_in), rng.standard_normal(n_out)
-
-
-def _init_xavier(n_out: int, n_in: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """w ~ Unif[-r, r] with r = sqrt(6 / (n_in + n_out)) (Glorot & Bengio 2010), b = 0."""
-    r = np.sqrt(6.0 / (n_in + n_out))
-    return rng.uniform(-r, r, (n_out, n_in)), np.zeros(n_out)
-
-
-def _init_he(n_out: int, n_in: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """w ~ N(0, 2/n_in) (He et al. 2015, for ReLU), b = 0."""
-    return rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in), np.zeros(n_out)
-
-
-INITS = {
-    "uniform": _init_uniform,
-    "normal": _init_normal,
-    "normal_scaled": _init_normal_scaled,
-    "xavier": _init_xavier,
-    "he": _init_he,
-}
-
-
 def _choose(kind: str, name: str, valid: Sequence[str]) -> str:
     if name not in valid:
         raise ValueError(f"unknown {kind} {name!r}; valid names: {', '.join(map(repr, valid))}")
@@ -166,8 +132,9 @@ class Network:
     the cross-entropy ``C = -(1/n) sum_x sum_j [y_j ln a^L_j + (1 - y_j) ln(1 - a^L_j)]``, which
     needs sigmoid outputs in (0, 1) and turns BP1 into ``delta^L = a^L - y``.
 
-    ``init`` draws the weights: ``"uniform"`` (Unif[-1, 1], seed 001), ``"normal"`` (N(0, 1),
-    network.py), ``"normal_scaled"`` (w ~ N(0, 1/n_in), network2), ``"xavier"`` or ``"he"``.
+    ``init`` draws the weights with ``backprop.nn.init``: ``"uniform"`` (Unif[-1, 1], seed 001),
+    ``"normal"`` (N(0, 1), network.py), ``"normal_scaled"`` (w ~ N(0, 1/n_in), network2),
+    ``"xavier"``, ``"he"`` or ``"zeros"``.
     ``seed`` (int, Generator or None for the library-wide generator of ``backprop.manual_seed``)
     drives the initialization and, unless ``sgd`` gets its own, the shuffling.
     """
@@ -190,7 +157,7 @@ class Network:
         self.sizes = [int(n) for n in sizes]
         self.activation = _choose("activation", activation, list(ACTIVATIONS))
         self.cost_name = _choose("cost", cost, COSTS)
-        self.init = _choose("init", init, list(INITS))
+        self.init = _choose("init", init, list(INITIALIZERS))
         if cost == "cross_entropy" and activation != "sigmoid":
             raise ValueError(
                 f"cost='cross_entropy' needs activation='sigmoid' (outputs in (0, 1) for ln a and "
@@ -204,7 +171,7 @@ class Network:
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
-            W, b = INITS[init](n_out, n_in, self._rng)
+            W, b = INITIALIZERS[init](n_in, n_out, self._rng)
             self.weights.append(W.astype(self.dtype))
             self.biases.append(b.astype(self.dtype))
 
@@ -517,5 +484,60 @@ class Network:
             c_prev = c
         return history
 
-    # Conversions to and from the graph engine's nn.Sequential belong here, next to the weights
-    # layout they depend on: weights[l-1] is w^l with shape (n_l, n_{l-1}).
+    # --- conversions to and from the graph engine ------------------------------------------------
+
+    def to_sequential(self) -> Sequential:
+        """The same network as ``nn.Sequential(Linear, g, Linear, g, ...)``, sharing memory.
+
+        The Sequential's parameters *are* this network's arrays (no copy): training either one
+        with ``backprop.fit`` or ``sgd`` trains both. With the quadratic cost, ``nn.QuadraticLoss``
+        on its output equals ``cost``; Nielsen's cross-entropy equals
+        ``nn.BCELoss(reduction="sum")`` divided by the number of examples.
+        """
+        layers: list[Module] = []
+        for W, b in zip(self.weights, self.biases, strict=True):
+            linear = Linear(W.shape[1], W.shape[0], init="zeros", dtype=self.dtype)
+            linear.weight.data, linear.bias.data = W, b
+            layers += [linear, activation_module(_GRAPH_ACTIVATIONS[self.activation])]
+        return Sequential(*layers)
+
+    @classmethod
+    def from_sequential(cls, model: Sequential, cost: str = "quadratic") -> Network:
+        """A Network with a copy of the weights of ``Sequential(Linear, g, ..., Linear, g)``.
+
+        Every Linear must be followed by the same activation (sigmoid, tanh, ReLU or Identity),
+        the structure this class implements; anything else raises ValueError naming the layer.
+        """
+        layers = list(model)
+        kinds = {v: k for k, v in _GRAPH_ACTIVATIONS.items()}
+        names = [type(layer).__name__.lower() for layer in layers[1::2]]
+        if (
+            len(layers) % 2
+            or not layers
+            or not all(
+                isinstance(layer, Linear) and layer.bias is not None for layer in layers[::2]
+            )
+            or len(set(names)) != 1
+            or names[0] not in kinds
+        ):
+            described = ", ".join(f"layer {i}: {layer!r}" for i, layer in enumerate(layers))
+            raise ValueError(
+                "from_sequential needs Linear (with bias) and one activation (Sigmoid, Tanh, ReLU "
+                f"or Identity) alternating, the same after every Linear; got {described}"
+            )
+        sizes = [layers[0].in_features] + [layer.out_features for layer in layers[::2]]
+        net = cls(
+            sizes,
+            activation=kinds[names[0]],
+            cost=cost,
+            init="zeros",
+            dtype=layers[0].weight.data.dtype,
+        )
+        for W, b, linear in zip(net.weights, net.biases, layers[::2], strict=True):
+            W[...] = linear.weight.data
+            b[...] = linear.bias.data
+        return net
+
+
+# Network activation name -> name of the equivalent graph-engine activation module.
+_GRAPH_ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "linear": "identity"}

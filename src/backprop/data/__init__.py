@@ -4,6 +4,7 @@ Toy sets (``toy``) are generated from a seed; real sets (``real``) are read from
 installed packages ship -- nothing is downloaded at run time.
 """
 
+from .catalog import DATASETS, Dataset, load
 from .idx import MNIST_FILES, load_mnist, read_idx
 from .preprocessing import Standardizer, batches, one_hot, train_test_split
 from .real import FASHION_MNIST_CLASSES, digits_8x8, fashion_mnist, mnist_5k
@@ -20,6 +21,9 @@ from .toy import (
 )
 
 __all__ = [
+    "DATASETS",
+    "Dataset",
+    "load",
     "FASHION_MNIST_CLASSES",
     "GATES",
     "MNIST_FILES",

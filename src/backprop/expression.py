@@ -1,0 +1,71 @@
+"""Small arithmetic expressions typed by a user, built into a ``Value`` graph (no ``eval``).
+
+``evaluate_expression("(x + y) * z", {"x": 1, "y": -3, "z": 4})`` returns the output node of the
+lecture's computational graph, ready for ``backward()`` or ``explain``. Only numbers, the given
+variables, + - * / **, unary minus and the functions exp, log, tanh, sigmoid, relu, step are
+accepted.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+from .scalar import Value
+
+FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "step")
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+
+def evaluate_expression(text: str, values: Mapping[str, float]) -> Value:
+    """Parse ``text`` and build its graph; variables become labelled leaves (see module doc)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"cannot parse expression {text!r}: {exc.msg}") from None
+    leaves: dict[str, Value] = {}
+
+    def build(node: ast.AST) -> Value | float:
+        if isinstance(node, ast.Expression):
+            return build(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in values:
+                raise ValueError(
+                    f"expression uses {node.id!r} but no value was given (e.g. --values "
+                    f"{node.id}=1)"
+                )
+            if node.id not in leaves:
+                leaves[node.id] = Value(float(values[node.id]), label=node.id)
+            return leaves[node.id]
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return _BINARY[type(node.op)](build(node.left), build(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in FUNCTIONS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            arg = build(node.args[0])
+            arg = arg if isinstance(arg, Value) else Value(arg)
+            return getattr(arg, node.func.id)()
+        raise ValueError(
+            f"unsupported syntax in expression {text!r}: {ast.unparse(node)!r}; use numbers, "
+            f"variables, + - * / ** and {', '.join(FUNCTIONS)}"
+        )
+
+    result = build(tree)
+    if not isinstance(result, Value):
+        raise ValueError(f"expression {text!r} has no variables: nothing to differentiate")
+    return result
