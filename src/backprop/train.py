@@ -18,11 +18,13 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import TrainingDiverged
+from .io import load_checkpoint, save_checkpoint
 from .nn.losses import LOSSES, loss_function
 from .nn.module import Module
 from .rng import get_rng
@@ -214,6 +216,8 @@ def fit(
     progress: bool | None = None,
     regularization: Callable[[Module], Tensor] | None = None,
     scheduler: Any = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) and return its ``History``.
 
@@ -230,6 +234,11 @@ def fit(
     progress : a tqdm bar (epoch, loss, speed); None = only when stderr is a terminal.
     regularization : ``nn.L1(lmbda)`` / ``nn.L2(lmbda)``, added as lambda * Omega(theta) (ERM).
     scheduler : a learning-rate schedule whose ``step()`` runs after every epoch.
+    checkpoint : a file rewritten (atomically) after every epoch with the model, the optimizer
+        state, the epoch, the shuffling generator's state and the history.
+    resume : continue from ``checkpoint`` if it exists; with the same arguments and an integer
+        ``seed`` the result equals an uninterrupted run. (Early stopping's best weights so far are
+        not in the checkpoint: a resumed run starts its patience afresh.)
 
     Class labels for a loss that compares whole output vectors (quadratic cost with 10 outputs,
     Nielsen's MNIST set-up) are one-hot encoded here. Bad input raises before any training; a
@@ -294,12 +303,24 @@ def fit(
     classify = accuracy(np.zeros((1, out_width), dtype), y_all[:1], loss_name) is not None
     params = model.parameters()
     history = History()
+    first_epoch = 1
+    if resume and checkpoint is not None and Path(checkpoint).exists():
+        info = load_checkpoint(checkpoint, model, optimizer)
+        rng.bit_generator.state = info["rng_state"]
+        history = History.from_dict(info["extra"]["history"])
+        if scheduler is not None:
+            scheduler.load_state_dict(info["extra"]["scheduler"])
+        first_epoch = info["epoch"] + 1
     best_val, best_state, since_best = math.inf, None, 0
-    bar = _progress_bar(progress, epochs * math.ceil(n / m))
+    bar = _progress_bar(progress, (epochs - first_epoch + 1) * math.ceil(n / m))
     started = time.perf_counter()
     model.train()
+    # Overflow shows up as a non-finite cost and stops training with TrainingDiverged below,
+    # so NumPy's own overflow warnings would only repeat it.
+    quiet = np.errstate(over="ignore", invalid="ignore")
+    quiet.__enter__()
     try:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(first_epoch, epochs + 1):
             epoch_start = [p.data.copy() for p in params]
             order = rng.permutation(n) if shuffle and m < n else None
             total = correct = 0.0
@@ -349,6 +370,18 @@ def fit(
                 bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "epoch"})
             if scheduler is not None:
                 scheduler.step()
+            if checkpoint is not None:
+                extra = {"history": history.to_dict()}
+                if scheduler is not None:
+                    extra["scheduler"] = scheduler.state_dict()
+                save_checkpoint(
+                    checkpoint,
+                    model,
+                    optimizer,
+                    epoch=epoch,
+                    rng_state=rng.bit_generator.state,
+                    extra=extra,
+                )
             stop = any(bool(cb(epoch, logs)) for cb in callbacks)
             if stop:
                 history.stop_reason = "callback"
@@ -372,6 +405,7 @@ def fit(
             if best_state is not None:
                 model.load_state_dict(best_state)
     finally:
+        quiet.__exit__(None, None, None)
         if bar is not None:
             bar.close()
         history.seconds = time.perf_counter() - started
@@ -383,5 +417,5 @@ def _restore_finite(params: Iterable[Any], snapshot: list[np.ndarray]) -> None:
     params = list(params)
     if all(np.all(np.isfinite(p.data)) for p in params):
         return
-    for p, saved in zip(params, snapshot):
+    for p, saved in zip(params, snapshot, strict=True):
         p.data[...] = saved
