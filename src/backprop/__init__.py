@@ -3,7 +3,8 @@
 Two differentiation engines (``Value`` for one number per node, ``Tensor`` for arrays), the layered
 textbook algorithm (``layered``), networks and losses (``nn``), optimizers (``optim``), the one
 training loop (``fit``), persistence without pickle (``save``/``load``), data (``data``),
-worked-example tables (``explain``) and pictures (``viz``, imported on first use).
+worked-example tables (``explain``), pictures (``viz``; matplotlib loads on the first plot) and
+scikit-learn estimators (``sklearn``, imported on first use).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from . import data, layered, nn, ops, optim
+from . import data, layered, nn, ops, optim, viz
 from .errors import DataFileError, GradcheckError, ModelFileError, TrainingDiverged
+from .explain import explain
 from .gradcheck import gradcheck
 from .io import load, load_checkpoint, save, save_checkpoint
 from .ops import concatenate, stack
@@ -26,15 +28,12 @@ __version__ = "0.1.0"
 
 nn.Module.save = lambda self, path: save(self, path)  # type: ignore[attr-defined]
 
-_LAZY = {"viz": ".viz", "sklearn": ".sklearn", "explain": ".explain"}
 
 
 def __getattr__(name: str) -> Any:
-    """Import the plotting, scikit-learn and explain modules only when first used."""
-    if name == "explain":
-        return import_module(".explain", __name__).explain
-    if name in _LAZY:
-        return import_module(_LAZY[name], __name__)
+    """Import the scikit-learn estimators (and scikit-learn itself) only when first used."""
+    if name == "sklearn":
+        return import_module(".sklearn", __name__)
     raise AttributeError(f"module 'backprop' has no attribute {name!r}")
 
 

@@ -1,0 +1,386 @@
+"""explain(): the lecture's graph f = (x + y) * z in both engines, and BP1-BP4 of a Network."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from backprop import nn, tensor
+from backprop.explain import FORMATS, explain, network_steps, trace_graph
+from backprop.layered import Network
+from backprop.scalar import Value
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def seed_value_graph() -> tuple[Value, dict[str, Value]]:
+    """Seed 002: f(x, y, z) = (x + y) * z at x = 1, y = -3, z = 4."""
+    x, y, z = Value(1.0, "x"), Value(-3.0, "y"), Value(4.0, "z")
+    d = x + y
+    d.label = "d"
+    f = d * z
+    f.label = "f"
+    return f, {"x": x, "y": y, "z": z, "d": d, "f": f}
+
+
+def seed_tensor_graph() -> tuple[object, dict[str, object]]:
+    x, y, z = (tensor(v, requires_grad=True) for v in (1.0, -3.0, 4.0))
+    x.label, y.label, z.label = "x", "y", "z"
+    d = x + y
+    d.label = "d"
+    f = d * z
+    f.label = "f"
+    return f, {"x": x, "y": y, "z": z, "d": d, "f": f}
+
+
+ENGINES = {"Value": seed_value_graph, "Tensor": seed_tensor_graph}
+
+
+def text_rows(text: str) -> dict[str, list[str]]:
+    """The rows of the first text table, keyed by their first cell (columns: 2+ spaces apart)."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"-+(  -+)+", line))
+    rows = {}
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        cells = re.split(r"\s{2,}", line.strip())
+        rows[cells[0]] = cells
+    return rows
+
+
+def numbers(cell: str) -> np.ndarray:
+    return np.array([float(s) for s in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", cell)])
+
+
+# ---------------------------------------------------------------------------- the seed's graph
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_text_table_shows_the_seed_numbers(engine: str) -> None:
+    f, _ = ENGINES[engine]()
+    text = explain(f)
+    rows = text_rows(text)
+    assert list(rows) == ["x", "y", "z", "d", "f"]  # topological order, leaves first
+    # columns: node, operation, value, local derivatives, df/d(node), gradient
+    assert rows["d"][1:3] == ["d = x + y", "-2"]
+    assert rows["f"][1:3] == ["f = d * z", "-8"]
+    assert rows["d"][3] == "dd/dx = 1, dd/dy = 1"
+    assert rows["f"][3] == "df/dd = 4, df/dz = -2"  # df/dd = z, df/dz = d
+    assert [rows[n][4] for n in "xyzdf"] == ["4", "4", "-2", "4", "1"]
+    assert rows["x"][5] == "df/dx = 4"
+    assert rows["y"][5] == "df/dy = 4"
+    assert rows["z"][5] == "df/dz = -2"
+    assert rows["x"][1] == "(leaf)"
+    assert "f = -8" in text
+    # the chain rule as on the slide: df/dx = df/dd * dd/dx = 4 * 1 = 4
+    assert "df/dx = df/dd · dd/dx = 4 · 1 = 4" in text
+    assert "df/dy = df/dd · dd/dy = 4 · 1 = 4" in text
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_markdown_is_a_pipe_table(engine: str) -> None:
+    f, _ = ENGINES[engine]()
+    md = explain(f, format="markdown")
+    lines = md.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| node |"))
+    assert lines[header] == (
+        "| node | operation | value | local derivatives | df/d(node) | gradient |"
+    )
+    assert re.fullmatch(r"\|(---\|){6}", lines[header + 1])
+    assert "| f | f = d * z | -8 | df/dd = 4, df/dz = -2 | 1 | — |" in lines
+    assert "| x | (leaf) | 1 | — | 4 | df/dx = 4 |" in lines
+    assert "| z | (leaf) | 4 | — | -2 | df/dz = -2 |" in lines
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_latex_is_a_tabular_with_partial_fractions(engine: str) -> None:
+    f, _ = ENGINES[engine]()
+    tex = explain(f, format="latex")
+    lines = tex.splitlines()
+    assert lines[0].startswith(r"\begin{tabular}{") and lines[-1] == r"\end{tabular}"
+    assert r"$\frac{\partial f}{\partial v}$" in lines[2]  # header
+    assert r"$\frac{\partial f}{\partial x} = 4$" in tex
+    assert r"$\frac{\partial f}{\partial z} = -2$" in tex
+    assert r"$\frac{\partial f}{\partial d} = 4$, $\frac{\partial f}{\partial z} = -2$" in tex
+    assert r"$f = d \cdot z$ & $-8$" in tex
+    body = [line for line in lines if "&" in line]
+    assert len(body) == 6 and all(line.endswith(r"\\") for line in body)
+    assert all(line.count("&") == 5 for line in body)
+
+
+def test_latex_escapes_special_characters_in_names() -> None:
+    a = Value(2.0, "my_var")
+    b = Value(3.0, "w#1")
+    out = a * b
+    out.label = "loss_%"
+    tex = explain(out, format="latex")
+    assert r"\mathrm{my\_var}" in tex and r"\mathrm{w\#1}" in tex and r"\mathrm{loss\_\%}" in tex
+    assert "my_var" not in tex and "loss_%" not in tex
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_explain_leaves_grad_untouched(engine: str, fmt: str) -> None:
+    f, nodes = ENGINES[engine]()
+    before = {k: (None if v.grad is None else np.array(v.grad)) for k, v in nodes.items()}
+    explain(f, format=fmt)
+    for k, v in nodes.items():
+        if before[k] is None:
+            assert v.grad is None, k
+        else:
+            assert np.array_equal(v.grad, before[k]), k
+    # after a real backward pass, explain still changes nothing (and leaves keep accumulating)
+    f.backward()
+    after = {k: np.array(nodes[k].grad) for k in "xyz"}
+    assert explain(f, format=fmt) == explain(f, format=fmt)
+    for k in "xyz":
+        assert np.array_equal(nodes[k].grad, after[k])
+    assert float(nodes["x"].grad) == 4.0 and float(nodes["z"].grad) == -2.0
+
+
+def test_value_leaf_grad_that_was_set_survives() -> None:
+    f, nodes = seed_value_graph()
+    nodes["x"].grad = 0.5
+    nodes["d"].grad = 7.0
+    rows = text_rows(explain(f))
+    assert rows["x"][5] == "df/dx = 4"  # the table shows this output's gradient ...
+    assert nodes["x"].grad == 0.5 and nodes["d"].grad == 7.0  # ... and .grad is left alone
+
+
+def test_trace_matches_backward_in_both_engines() -> None:
+    a, b = Value(0.7, "a"), Value(-1.3, "b")
+    out = ((a * b).tanh() + a.exp() * 2 - b / 3 + (a**2).sigmoid()) * a
+    trace = trace_graph(out)
+    out.backward()
+    for node in trace.nodes:
+        assert node.grad == pytest.approx(node.node.grad, rel=1e-12), node.name
+    ta = tensor(0.7, requires_grad=True, dtype="float64")
+    tb = tensor(-1.3, requires_grad=True, dtype="float64")
+    tout = ((ta * tb).tanh() + ta.exp() * 2 - tb / 3 + (ta**2).sigmoid()) * ta
+    ttrace = trace_graph(tout)
+    tout.backward()
+    leaves = [n for n in ttrace.nodes if n.is_leaf and n.requires_grad]
+    assert len(leaves) == 2
+    for node in leaves:
+        assert np.allclose(node.grad, node.node.grad)
+    assert float(leaves[0].grad) == pytest.approx(trace.nodes[0].grad, rel=1e-12)
+
+
+def test_automatic_names_and_inline_constants() -> None:
+    a, b = Value(2.0), Value(3.0)
+    text = explain(a * b + 1)
+    rows = text_rows(text)
+    assert list(rows) == ["n1", "n2", "n3", "f"]
+    assert rows["n3"][1] == "n3 = n1 * n2"
+    assert rows["f"][1:3] == ["f = n3 + 1", "7"]
+    assert rows["n1"][5] == "df/dn1 = 3" and rows["n2"][5] == "df/dn2 = 2"
+
+
+@pytest.mark.parametrize(
+    ("make", "formula", "value", "local"),
+    [
+        (lambda x: 2 - x, "f = 2 - x", "-1", "df/dx = -1"),
+        (lambda x: x - 2, "f = x - 2", "1", "df/dx = 1"),
+        (lambda x: x / 4, "f = x / 4", "0.75", "df/dx = 0.25"),
+        (lambda x: 6 / x, "f = 6 / x", "2", "df/dx = -0.6667"),
+        (lambda x: x**2, "f = x ** 2", "9", "df/dx = 6"),
+        (lambda x: 2**x, "f = 2 ** x", "8", "df/dx = 5.545"),
+        (lambda x: -x, "f = -x", "-3", "df/dx = -1"),
+        (lambda x: x.tanh(), "f = tanh(x)", "0.9951", "df/dx = 0.009866"),
+        (lambda x: x.relu(), "f = relu(x)", "3", "df/dx = 1"),
+    ],
+)
+def test_value_formulas_recover_folded_constants(make, formula, value, local) -> None:
+    x = Value(3.0, "x")
+    rows = text_rows(explain(make(x)))
+    assert rows["f"][1:4] == [formula, value, local]
+
+
+def test_fan_out_sums_over_consumers() -> None:
+    x = Value(3.0, "x")
+    sq = x * x
+    sq.label = "s"
+    out = sq + x
+    out.label = "g"
+    text = explain(out)
+    rows = text_rows(text)
+    assert rows["s"][3] == "ds/dx = 3, ds/dx = 3"  # one local derivative per use of x
+    assert rows["x"][5] == "dg/dx = 7"  # 2x + 1
+    assert "dg/dx = dg/ds · ds/dx + dg/ds · ds/dx + dg/dx = 1 · 3 + 1 · 3 + 1 = 7" in text
+
+
+def test_tensor_vector_graph_shows_elementwise_local_derivatives() -> None:
+    x = tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.label = "x"
+    sq = x * x
+    sq.label = "s"
+    out = sq.sum()
+    rows = text_rows(explain(out))
+    assert rows["s"][1:4] == ["s = x * x", "[1, 4, 9]", "ds/dx = [1, 2, 3], ds/dx = [1, 2, 3]"]
+    assert rows["f"][1:5] == ["f = sum(s)", "14", "df/ds = [1, 1, 1]", "1"]
+    assert rows["x"][5] == "df/dx = [2, 4, 6]"
+    assert x.grad is None
+
+
+def test_tensor_network_graph_unique_labels_and_summed_output() -> None:
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Linear(3, 2, seed=1))
+    out = model(np.array([[0.5, -1.0]], dtype=np.float32))
+    text = explain(out)
+    rows = text_rows(text)
+    assert {"W", "b", "W#2", "b#2"} <= set(rows)
+    assert "E = sum of the entries of f" in text
+    assert "dE/d(node)" in text.splitlines()[2]
+    assert rows["n1"][1:3] == ["(constant)", "[[0.5, -1]]"]  # the input: no gradient
+    assert rows["n1"][4:] == ["—", "—"]
+    assert rows["n2"][1] == "n2 = linear(n1, W, b)"
+    assert rows["n2"][3] == "—"  # linear: a full Jacobian, not shown
+    # tanh acts elementwise: its local derivative 1 - tanh^2 is shown entry by entry
+    n3 = numbers(rows["n3"][2])
+    assert rows["n3"][3].startswith("dn3/dn2 = [[")
+    local = numbers(rows["n3"][3].split("=", 1)[1])
+    assert np.allclose(local, 1 - n3**2, rtol=1e-3, atol=1e-3)
+    # the upstream gradient of a non-scalar output is a seed of ones
+    assert rows["f"][4] == "[[1, 1]]"
+    assert rows["b#2"][5] == "dE/db#2 = [1, 1]"
+    trace = trace_graph(out)
+    out.backward(np.ones_like(out.data))
+    for node in trace.nodes:
+        if node.is_leaf and node.requires_grad:
+            assert np.allclose(node.grad, node.node.grad, rtol=1e-6)
+    constant = [n for n in trace.nodes if n.is_leaf and not n.requires_grad]
+    assert len(constant) == 1 and constant[0].grad is None  # the input x: no gradient
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def test_unknown_format_lists_the_valid_ones() -> None:
+    f, _ = seed_value_graph()
+    with pytest.raises(ValueError, match=r"unknown format 'html'.*'text', 'markdown', 'latex'"):
+        explain(f, format="html")
+    with pytest.raises(ValueError, match="valid formats"):
+        explain(Network([2, 1], seed=0), [1.0, 2.0], [1.0], format="md")
+
+
+@pytest.mark.parametrize("obj", [3.0, "f", np.ones(3), None, nn.Linear(2, 1)])
+def test_unsupported_objects_raise_type_error(obj) -> None:
+    with pytest.raises(TypeError, match="explain"):
+        explain(obj)
+
+
+def test_argument_mistakes_raise_type_error() -> None:
+    f, _ = seed_value_graph()
+    with pytest.raises(TypeError, match="no x, y"):
+        explain(f, 1.0, 2.0)
+    with pytest.raises(TypeError, match="example x and its target y"):
+        explain(Network([2, 1], seed=0))
+
+
+# ---------------------------------------------------------------------------- networks
+
+
+def net_and_example() -> tuple[Network, np.ndarray, int]:
+    return Network([2, 3, 2], seed=0), np.array([0.5, -1.0]), 1
+
+
+def test_network_text_lists_bp1_to_bp4() -> None:
+    net, x, y = net_and_example()
+    text = explain(net, x, y)
+    cells = [re.split(r"\s{2,}", line) for line in text.splitlines()]
+    rows = {(r[0], r[1]): r for r in cells if len(r) == 4}
+    assert rows[("2", "delta^2")][2].startswith("BP1: delta^2 = ")
+    assert rows[("1", "delta^1")][2].startswith("BP2: delta^1 = ((w^2)^T delta^2) (.) sigma'(z^1)")
+    for layer in ("1", "2"):
+        assert rows[(layer, f"dC/db^{layer}")][2].startswith("BP3: ")
+        assert rows[(layer, f"dC/dw^{layer}")][2].startswith("BP4: ")
+    # the order of the algorithm: forward pass, then delta^L, its gradients, delta^{L-1}, ...
+    order = [key[1] for key in rows if key[0] in "012" and key[1] != "quantity"]
+    assert order == [
+        "a^0", "z^1", "a^1", "z^2", "a^2", "y", "C",
+        "delta^2", "dC/db^2", "dC/dw^2", "delta^1", "dC/db^1", "dC/dw^1",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("batch", [False, True])
+def test_network_numbers_equal_backprop(batch: bool) -> None:
+    net, x, y = net_and_example()
+    if batch:
+        x = np.array([[0.5, -1.0], [1.0, 2.0], [-0.3, 0.1]])
+        y = np.array([1, 0, 1])
+    weights = [w.copy() for w in net.weights]
+    text = explain(net, x, y)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, net.weights, strict=True))
+    grad_W, grad_b, rec = net.backprop(np.atleast_2d(x), np.atleast_1d(y), True)
+    expected = {"C": np.array([net.cost(np.atleast_2d(x), np.atleast_1d(y))])}
+    for l in (1, 2):
+        expected[f"z^{l}"] = rec.z[l]
+        expected[f"a^{l}"] = rec.a[l]
+        expected[f"delta^{l}"] = rec.delta[l]
+        expected[f"dC/db^{l}"] = grad_b[l - 1]
+        expected[f"dC/dw^{l}"] = grad_W[l - 1]
+    seen = set()
+    for line in text.splitlines():
+        cells = re.split(r"\s{2,}", line)
+        if len(cells) == 4 and cells[1] in expected:
+            got = numbers(cells[3])
+            want = np.ravel(expected[cells[1]])
+            assert got.shape == want.shape, cells[1]
+            assert np.allclose(got, want, rtol=1e-3, atol=1e-6), cells[1]
+            seen.add(cells[1])
+    assert seen == set(expected)
+    # and the structured steps carry Network.backprop's arrays themselves
+    steps = {s.quantity: s for s in network_steps(net, x, y)}
+    for key, want in expected.items():
+        assert np.allclose(steps[key].value, want.reshape(steps[key].value.shape), rtol=1e-6)
+    assert np.array_equal(steps["dC/dw^1"].value, grad_W[0])
+    assert [s.equation for s in steps.values() if s.equation.startswith("BP")] == [
+        "BP1", "BP3", "BP4", "BP2", "BP3", "BP4",
+    ]  # fmt: skip
+    if batch:
+        assert "a batch of 3 examples" in text and "(1/m) sum_x" in text
+
+
+def test_network_label_and_one_hot_targets_agree() -> None:
+    net, x, _ = net_and_example()
+    assert explain(net, x, 1) == explain(net, x, [0.0, 1.0])
+
+
+def test_network_cross_entropy_bp1_and_other_formats() -> None:
+    net = Network([2, 2, 1], cost="cross_entropy", seed=1)
+    text = explain(net, [0.5, -1.0], 1.0)
+    assert "BP1: delta^2 = grad_a C (.) sigma'(z^2) = a^2 - y" in text
+    md = explain(net, [0.5, -1.0], 1.0, format="markdown")
+    assert md.splitlines()[2] == "| layer | quantity | equation | value |"
+    assert re.fullmatch(r"\|(---\|){4}", md.splitlines()[3])
+    tex = explain(net, [0.5, -1.0], 1.0, format="latex")
+    assert tex.startswith(r"\begin{tabular}") and tex.endswith(r"\end{tabular}")
+    for tag in ("(BP1)", "(BP2)", "(BP3)", "(BP4)"):
+        assert tag in tex
+    assert r"\frac{\partial C}{\partial w^{1}_{jk}}" in tex and r"\begin{bmatrix}" in tex
+
+
+def test_large_arrays_are_summarised() -> None:
+    net = Network([784, 30, 10], seed=0)
+    text = explain(net, np.zeros(784), 3)
+    rows = {
+        r[1]: r for r in (re.split(r"\s{2,}", line) for line in text.splitlines()) if len(r) > 3
+    }
+    assert rows["dC/dw^1"][3].startswith("<30×784 array, min ")
+    assert len(max(text.splitlines(), key=len)) < 400
+
+
+def test_tensor_without_grad_is_a_constant_and_summed_output_is_named() -> None:
+    from backprop import no_grad
+
+    with no_grad():
+        t = tensor(2.0) * 3
+    rows = text_rows(explain(t))
+    assert rows == {"f": ["f", "(constant)", "6", "—", "—", "—"]}
+    v = tensor([1.0, 2.0], requires_grad=True)
+    v.label = "v"
+    text = explain(v * 2)
+    assert text.splitlines()[0].startswith("Backpropagation through f = [2, 4] (Tensor graph")
+    assert text_rows(text)["v"][4:] == ["[2, 2]", "dE/dv = [2, 2]"]
