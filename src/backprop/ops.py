@@ -161,7 +161,8 @@ def neg(a: Tensor) -> Tensor:
 
 
 def pow(a: Operand, b: Operand) -> Tensor:
-    """Y = A ** B;  dE/dA = G * B * A^(B-1),  dE/dB = G * Y * ln A (0 where A = 0 and B >= 0)."""
+    """Y = A ** B;  dE/dA = G * B * A^(B-1) (0 where B = 0),
+    dE/dB = G * Y * ln A (0 where A = 0 and B >= 0)."""
     a, b = _pair(a, b, "pow")
     try:
         with xp.errstate(over="ignore", divide="ignore", invalid="ignore"):
@@ -173,7 +174,9 @@ def pow(a: Operand, b: Operand) -> Tensor:
         ga = gb = None
         with xp.errstate(over="ignore", divide="ignore", invalid="ignore"):
             if a.requires_grad:
-                ga = unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape)
+                local = b.data * a.data ** (b.data - 1)
+                local = xp.where(b.data == 0, 0, local)  # A^0 = 1 is constant, also at A = 0
+                ga = unbroadcast(g * local, a.shape)
             if b.requires_grad:
                 local = out * xp.log(a.data)
                 local = xp.where((a.data == 0) & (b.data >= 0), 0, local)
@@ -210,10 +213,10 @@ def matmul(a: Operand, b: Operand) -> Tensor:
         def vjp(g: Any) -> tuple[Any, Any]:
             A = a.data[None, :] if a.ndim == 1 else a.data
             B = b.data[:, None] if b.ndim == 1 else b.data
+            if b.ndim == 1:  # first, so that a 0-d G of vector @ vector becomes (1, 1)
+                g = xp.expand_dims(g, -1)
             if a.ndim == 1:
                 g = xp.expand_dims(g, -2)
-            if b.ndim == 1:
-                g = xp.expand_dims(g, -1)
             ga = gb = None
             if a.requires_grad:
                 ga = unbroadcast(g @ xp.swapaxes(B, -1, -2), A.shape).reshape(a.shape)
@@ -336,7 +339,7 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Y = (1/n) sum_i X_i;  dE/dX_i = G / n."""
     out = xp.mean(x.data, axis=axis, keepdims=keepdims)
-    n = x.data.size // max(out.size, 1) if x.data.size else 1
+    n = x.data.size // builtins.max(out.size, 1) if x.data.size else 1
     return make_node(
         xp.asarray(out), (x,), lambda g: (_expand(g / n, x.shape, axis, keepdims),), "mean"
     )

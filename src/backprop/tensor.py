@@ -1,9 +1,9 @@
 """Tensor: a NumPy-backed node of a computational graph, and the one reverse sweep over it.
 
 A ``Tensor`` holds an array ``data`` and, once ``backward()`` has run, the array ``grad`` =
-dE/d(data) of the same shape. Every differentiable operation (see ``ops.py``) creates a new node that
-remembers its parents and a *vector-Jacobian product* (VJP): given the upstream gradient dE/dY it
-returns dE/dX for each parent X. ``backward()`` is the lectures' "top-down chain rule":
+dE/d(data) of the same shape. Every differentiable operation (see ``ops.py``) creates a new node
+that remembers its parents and a *vector-Jacobian product* (VJP): given the upstream gradient dE/dY
+it returns dE/dX for each parent X. ``backward()`` is the lectures' "top-down chain rule":
 
     dE/dz = sum over the nodes k that use z of  dE/dz_k * dz_k/dz
 
@@ -223,7 +223,7 @@ def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> Iterator[tuple[Tensor, 
             continue
         if keep_inner:
             yield node, g
-        for parent, pg in zip(node._parents, node._vjp(g)):
+        for parent, pg in zip(node._parents, node._vjp(g), strict=True):
             if pg is None or not parent.requires_grad:
                 continue
             key = id(parent)
