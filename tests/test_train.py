@@ -128,7 +128,7 @@ def test_validation_fraction_and_accuracy_history():
     model = nn.mlp([2, 8, 3], seed=0)
     h = fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=0.05),
             epochs=30, batch_size=32, validation_fraction=0.2, seed=0)
-    assert len(h.val_loss) == len(h.val_accuracy) == len(h.accuracy) == 30
+    assert len(h.val_loss) == len(h.val_accuracy) == len(h.loss) == 30
     assert h.val_accuracy[-1] > 0.9 and h.stop_reason == "epochs"
     assert [row["epoch"] for row in h.rows()] == list(range(1, 31))
 
@@ -146,8 +146,8 @@ def test_quadratic_cost_one_hot_encodes_labels_like_nielsen():
     X, y = data.blobs(90, centers=3, std=0.5, seed=0)
     model = nn.mlp([2, 10, 3], activation="sigmoid", output="sigmoid", seed=0)
     h = fit(model, X, y, loss="quadratic", optimizer=optim.SGD(model.parameters(), lr=3.0),
-            epochs=60, batch_size=10, seed=0)
-    assert h.accuracy[-1] > 0.95
+            epochs=60, batch_size=10, seed=0, validation=(X, y))
+    assert h.val_accuracy[-1] > 0.95
 
 
 def test_training_data_is_not_modified():

@@ -194,20 +194,19 @@ def topological_order(root: Tensor) -> list[Tensor]:
     this list is a valid order for the top-down chain rule, however deep the graph.
     """
     order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    visited = {id(root)}
+    # Each stack entry is a node and an iterator over the parents still to visit.
+    stack = [(root, iter(root._parents))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
+        node, parents = stack[-1]
+        for parent in parents:
             if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+                visited.add(id(parent))
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
     return order
 
 
@@ -289,12 +288,14 @@ def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tens
     out.grad = None
     out.op = op
     out.label = None
-    if _GradMode.enabled and any(p.requires_grad for p in parents):
-        out.requires_grad = True
-        out._parents = parents
-        out._vjp = vjp
-    else:
-        out.requires_grad = False
-        out._parents = ()
-        out._vjp = None
+    out.requires_grad = False
+    out._parents = ()
+    out._vjp = None
+    if _GradMode.enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._parents = parents
+                out._vjp = vjp
+                break
     return out

@@ -40,7 +40,7 @@ _ONE_HOT_LOSSES = ("QuadraticLoss", "MSELoss", "SumOfSquaresLoss", "BCELoss", "B
 
 @dataclass
 class History:
-    """What happened per epoch: training cost, validation cost, accuracies, why training stopped.
+    """What happened per epoch: training cost, validation cost and accuracy, why training stopped.
 
     ``loss[k]`` is the mean of the mini-batch costs of epoch k+1 (weighted by batch size), the C of
     the convergence test.
@@ -48,7 +48,6 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
-    accuracy: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     stop_reason: str = ""
@@ -60,7 +59,6 @@ class History:
         return {
             "loss": self.loss,
             "val_loss": self.val_loss,
-            "accuracy": self.accuracy,
             "val_accuracy": self.val_accuracy,
             "lr": self.lr,
             "stop_reason": self.stop_reason,
@@ -80,7 +78,6 @@ class History:
             for k, v in (
                 ("loss", self.loss),
                 ("val_loss", self.val_loss),
-                ("accuracy", self.accuracy),
                 ("val_accuracy", self.val_accuracy),
                 ("lr", self.lr),
             )
@@ -300,7 +297,6 @@ def fit(
     if m > n:
         raise ValueError(f"fit: batch_size {m} is larger than the {n} training examples")
 
-    classify = accuracy(np.zeros((1, out_width), dtype), y_all[:1], loss_name) is not None
     params = model.parameters()
     history = History()
     first_epoch = 1
@@ -323,7 +319,7 @@ def fit(
         for epoch in range(first_epoch, epochs + 1):
             epoch_start = [p.data.copy() for p in params]
             order = rng.permutation(n) if shuffle and m < n else None
-            total = correct = 0.0
+            total = 0.0
             for step, start in enumerate(range(0, n, m), 1):
                 if order is None:
                     xb, yb = X[start : start + m], y_all[start : start + m]
@@ -331,8 +327,7 @@ def fit(
                     idx = order[start : start + m]
                     xb, yb = X[idx], y_all[idx]
                 optimizer.zero_grad()
-                output = model(Tensor(xb))
-                cost = loss_fn(output, yb)
+                cost = loss_fn(model(Tensor(xb)), yb)
                 if regularization is not None:
                     cost = cost + regularization(model)
                 value = float(cost.data)
@@ -345,8 +340,6 @@ def fit(
                 cost.backward()
                 optimizer.step()
                 total += value * len(xb)
-                if classify:
-                    correct += accuracy(output.data, yb, loss_name) * len(xb)
                 if bar is not None:
                     bar.update(1)
             train_cost = total / n
@@ -354,9 +347,6 @@ def fit(
             history.lr.append(float(optimizer.lr))
             history.epochs_run = epoch
             logs = {"epoch": epoch, "loss": train_cost}
-            if classify:
-                history.accuracy.append(correct / n)
-                logs["accuracy"] = correct / n
             if X_val is not None:
                 model.eval()
                 val_cost, val_acc = _evaluate(model, loss_fn, X_val, y_val)
