@@ -1,0 +1,361 @@
+"""The ``backprop`` command: demos, training, evaluation, worked examples, gradient checks."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+EPILOG_MAIN = """examples:
+  backprop demo                          train 784-30-10 on 5,000 real MNIST digits
+  backprop demo --list                   the lectures' examples
+  backprop demo xor-hand                 the hand-set tanh XOR network of the notes
+  backprop train --data moons --layers 2,16,2 --epochs 200 --out runs/moons
+  backprop evaluate runs/moons/model.npz --data moons
+  backprop explain "(x + y) * z" --values x=1,y=-3,z=4
+  backprop gradcheck runs/moons/model.npz --data moons
+"""
+
+
+class UsageError(Exception):
+    """A mistake on the command line: one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (and exit code 2), not the whole usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _parse_layers(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"layers must be comma-separated integers like 784,100,10, got {text!r}"
+        ) from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            f"layers need at least an input and an output size, all positive, got {text!r}"
+        )
+    return sizes
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demos import DEMOS, run_demo
+
+    if args.list:
+        width = max(len(name) for name in DEMOS)
+        for name, module in DEMOS.items():
+            print(f"{name:<{width}}  {module.TITLE}")
+        return 0
+    return run_demo(args.name, out=Path(args.out), data=args.data, epochs=args.epochs)
+
+
+def _load_data(name: str, seed: int) -> Any:
+    from .data import load
+
+    return load(name, seed=seed)
+
+
+def _check_width(sizes: list[int], n_features: int, n_classes: int, data: str) -> None:
+    if sizes[0] != n_features:
+        raise UsageError(
+            f"--layers starts with {sizes[0]} inputs but {data} has {n_features} features"
+        )
+    if sizes[-1] not in (n_classes, 1) or (sizes[-1] == 1 and n_classes > 2):
+        raise UsageError(
+            f"--layers ends with {sizes[-1]} outputs but {data} has {n_classes} classes"
+        )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import io, optim
+    from .nn import mlp
+    from .nn.losses import loss_function
+    from .rng import manual_seed
+    from .train import fit
+    from .viz import plot_history
+
+    data = _load_data(args.data, args.seed)
+    sizes = args.layers or [data.X_train.shape[1], 30, data.n_classes]
+    _check_width(sizes, data.X_train.shape[1], data.n_classes, args.data)
+    manual_seed(args.seed)
+    model = mlp(sizes, activation=args.activation, seed=args.seed)
+    loss = loss_function(args.loss)
+    if args.optimizer == "sgd":
+        optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    else:
+        optimizer = optim.Adam(model.parameters(), lr=args.lr)
+    history = fit(
+        model,
+        data.X_train,
+        data.y_train,
+        loss=loss,
+        optimizer=optimizer,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        tol=args.tol,
+        validation=(data.X_test, data.y_test),
+        seed=args.seed,
+        progress=None if args.progress is None else args.progress == "on",
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    io.save(model, out / "model.npz")
+    (out / "history.json").write_text(json.dumps(history.to_dict(), indent=2))
+    rows = history.rows()
+    with open(out / "history.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    plot_history(history, out / "loss.png")
+    print(model)
+    print(
+        f"stopped after {history.epochs_run} epochs ({history.stop_reason}) in "
+        f"{history.seconds:.1f} s; final training cost {history.loss[-1]:.4f}"
+    )
+    if history.val_accuracy:
+        print(f"test accuracy {history.val_accuracy[-1]:.2%}")
+    print(f"wrote {out / 'model.npz'}, history.json, history.csv and loss.png in {out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from . import io
+    from .tensor import Tensor, no_grad
+    from .viz import confusion_matrix, format_confusion_matrix
+
+    model = io.load(args.model)
+    data = _load_data(args.data, args.seed)
+    with no_grad():
+        scores = model(Tensor(data.X_test.astype(model.parameters()[0].data.dtype))).data
+    predicted = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(int)
+    accuracy = float(np.mean(predicted == data.y_test))
+    print(f"{args.model}: {accuracy:.2%} of {len(data.y_test)} test examples of {args.data}")
+    cm = confusion_matrix(data.y_test, predicted, n_classes=data.n_classes)
+    print(format_confusion_matrix(cm))
+    return 0
+
+
+def _parse_values(text: str) -> dict[str, float]:
+    values = {}
+    for part in filter(None, text.split(",")):
+        name, sep, number = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            values[name.strip()] = float(number)
+        except ValueError:
+            raise UsageError(f"--values must look like x=1,y=-3,z=4, got {part!r}") from None
+    return values
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .explain import explain
+    from .expression import evaluate_expression
+
+    if args.network:
+        from .layered import Network
+
+        sizes = args.network
+        net = Network(sizes, activation=args.activation, seed=args.seed, dtype=np.float64)
+        x = np.full(sizes[0], 0.5) if args.input is None else np.array(args.input, dtype=float)
+        y = np.eye(sizes[-1])[0] if args.target is None else np.array(args.target, dtype=float)
+        if x.shape != (sizes[0],) or y.shape != (sizes[-1],):
+            raise UsageError(
+                f"--input needs {sizes[0]} numbers and --target {sizes[-1]} for --network {sizes}"
+            )
+        print(explain(net, x[None, :], y[None, :], format=args.format))
+        return 0
+    output = evaluate_expression(args.expression, _parse_values(args.values))
+    print(explain(output, format=args.format))
+    return 0
+
+
+def cmd_gradcheck(args: argparse.Namespace) -> int:
+    from . import io
+    from .gradcheck import check_model_gradients
+    from .nn.losses import loss_function
+
+    model = io.load(args.model)
+    data = _load_data(args.data, args.seed)
+    rng = np.random.default_rng(args.seed)
+    rows = rng.choice(len(data.X_test), size=min(args.samples, len(data.X_test)), replace=False)
+    report = check_model_gradients(
+        model,
+        data.X_test[rows],
+        data.y_test[rows],
+        loss_function(args.loss),
+        elements_per_parameter=args.elements,
+        seed=args.seed,
+    )
+    print(report)
+    return 0
+
+
+# ---------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="backprop",
+        description="Neural networks and backpropagation, real, fast and transparent.",
+        epilog=EPILOG_MAIN,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the main demo or one of the lectures' examples",
+        formatter_class=raw,
+        epilog="examples:\n  backprop demo\n  backprop demo --list\n  backprop demo graph\n"
+        "  backprop demo nielsen --epochs 5\n  backprop demo --data fashion-mnist --out out/",
+    )
+    demo.add_argument("name", nargs="?", default="mnist", help="which demo (see --list)")
+    demo.add_argument("--list", action="store_true", help="list the demos and exit")
+    demo.add_argument("--out", default="backprop-out", help="folder for pictures and models")
+    demo.add_argument("--data", default=None, help="dataset for the main demo (mnist-5k)")
+    demo.add_argument("--epochs", type=_positive_int, default=None, help="override epochs")
+    demo.set_defaults(func=cmd_demo)
+
+    train = sub.add_parser(
+        "train",
+        help="train an MLP and save the model and its history",
+        formatter_class=raw,
+        epilog="examples:\n"
+        "  backprop train --data xor --layers 2,4,2 --activation tanh --epochs 300 --out runs/xor\n"
+        "  backprop train --data mnist-5k --layers 784,100,10 --lr 0.1 --batch-size 64\n"
+        "  backprop train --data fashion-mnist --layers 784,100,10 --optimizer adam --lr 1e-3\n"
+        "  backprop train --data idx:/path/to/mnist --layers 784,30,10 --loss quadratic "
+        "--activation sigmoid --lr 3",
+    )
+    from .data import DATASETS
+
+    train.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
+    train.add_argument("--layers", type=_parse_layers, help="sizes, e.g. 784,100,10")
+    train.add_argument(
+        "--activation",
+        default="relu",
+        choices=["sigmoid", "tanh", "relu", "leaky_relu", "identity"],
+    )
+    train.add_argument(
+        "--loss",
+        default="cross_entropy",
+        choices=["cross_entropy", "quadratic", "mse", "multi_margin"],
+    )
+    train.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
+    train.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate eta")
+    train.add_argument("--momentum", type=float, default=0.0)
+    train.add_argument("--epochs", type=_positive_int, default=10)
+    train.add_argument("--batch-size", type=_positive_int, default=32)
+    train.add_argument("--tol", type=_positive_float, default=None, help="stop at |C-C'| < tol")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", default="backprop-out/train")
+    train.add_argument("--progress", choices=["on", "off"], default=None)
+    train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        help="test accuracy and confusion matrix of a saved model",
+        formatter_class=raw,
+        epilog="example:\n  backprop evaluate runs/mnist/model.npz --data mnist-5k",
+    )
+    evaluate.add_argument("model", help="a file written by backprop train / backprop.save")
+    evaluate.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    explain = sub.add_parser(
+        "explain",
+        help="forward and backward values of a small expression or network, as a table",
+        formatter_class=raw,
+        epilog="examples:\n  backprop explain\n"
+        '  backprop explain "(x + y) * z" --values x=1,y=-3,z=4 --format latex\n'
+        '  backprop explain "tanh(w * x + b)" --values w=0.5,x=2,b=-1\n'
+        "  backprop explain --network 2,2,1 --input 1,0 --target 1",
+    )
+    explain.add_argument("expression", nargs="?", default="(x + y) * z")
+    explain.add_argument("--values", default="x=1,y=-3,z=4", help="e.g. x=1,y=-3,z=4")
+    explain.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
+    explain.add_argument("--network", type=_parse_layers, help="a layered network, e.g. 2,2,1")
+    explain.add_argument("--activation", default="sigmoid")
+    explain.add_argument("--input", type=lambda s: [float(v) for v in s.split(",")])
+    explain.add_argument("--target", type=lambda s: [float(v) for v in s.split(",")])
+    explain.add_argument("--seed", type=int, default=0)
+    explain.set_defaults(func=cmd_explain)
+
+    check = sub.add_parser(
+        "gradcheck",
+        help="compare a saved model's backprop gradients with finite differences",
+        formatter_class=raw,
+        epilog="example:\n  backprop gradcheck runs/mnist/model.npz --data mnist-5k",
+    )
+    check.add_argument("model")
+    check.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
+    check.add_argument("--loss", default="cross_entropy")
+    check.add_argument("--samples", type=_positive_int, default=8, help="examples in the batch")
+    check.add_argument(
+        "--elements", type=_positive_int, default=20, help="elements checked per parameter"
+    )
+    check.add_argument("--seed", type=int, default=0)
+    check.set_defaults(func=cmd_gradcheck)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``backprop`` command; returns the exit code."""
+    from .errors import DataFileError, GradcheckError, ModelFileError, TrainingDiverged
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except GradcheckError as exc:
+        print(f"backprop: gradient check failed: {exc}", file=sys.stderr)
+        return 1
+    except TrainingDiverged as exc:
+        print(f"backprop: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"backprop: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return 2
+    except (UsageError, ValueError, ModelFileError, DataFileError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"backprop: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("backprop: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
