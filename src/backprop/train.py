@@ -191,7 +191,7 @@ def _progress_bar(enabled: bool | None, total: int) -> Any:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="batch", dynamic_ncols=True, leave=True)
+    return tqdm(total=total, unit="batch", leave=True)
 
 
 def fit(
@@ -318,6 +318,8 @@ def fit(
     try:
         for epoch in range(first_epoch, epochs + 1):
             epoch_start = [p.data.copy() for p in params]
+            if bar is not None:
+                bar.set_description(f"epoch {epoch}/{epochs}")
             order = rng.permutation(n) if shuffle and m < n else None
             total = 0.0
             for step, start in enumerate(range(0, n, m), 1):
