@@ -119,7 +119,7 @@ def test_render_graph_without_dot_explains_how_to_install(tmp_path, monkeypatch)
 def history() -> History:
     return History(
         loss=[1.0, 0.6, 0.4, 0.3], val_loss=[1.1, 0.7, 0.5, 0.45],
-        accuracy=[0.5, 0.7, 0.8, 0.85], val_accuracy=[0.45, 0.65, 0.75, 0.8],
+        val_accuracy=[0.45, 0.65, 0.75, 0.8],
     )  # fmt: skip
 
 
