@@ -232,3 +232,16 @@ def test_digits_reach_96_percent_on_a_held_out_quarter():
     with bp.no_grad():
         accuracy = np.mean(model(X_test).data.argmax(axis=1) == y_test)
     assert accuracy >= 0.96, accuracy
+
+
+def test_best_weights_are_restored_whatever_stops_training():
+    X, y = data.moons(60, noise=0.4, seed=0)
+    Xv, yv = data.moons(200, noise=0.4, seed=1)
+    model = nn.mlp([2, 64, 64, 2], activation="relu", seed=0)
+    h = fit(model, X, y, loss="cross_entropy", optimizer=optim.Adam(model.parameters(), lr=0.02),
+            epochs=500, validation=(Xv, yv), patience=400, seed=0,
+            callbacks=[lambda epoch, logs: epoch == 60])
+    assert h.stop_reason == "callback" and h.best_epoch < 60
+    with bp.no_grad():
+        restored = nn.CrossEntropyLoss()(model(Xv), yv).item()
+    assert restored == pytest.approx(min(h.val_loss), rel=1e-5)

@@ -374,28 +374,26 @@ def fit(
                     rng_state=rng.bit_generator.state,
                     extra=extra,
                 )
-            stop = any(bool(cb(epoch, logs)) for cb in callbacks)
-            if stop:
-                history.stop_reason = "callback"
-                break
             if patience is not None:
                 if history.val_loss[-1] < best_val:
                     best_val, since_best = history.val_loss[-1], 0
                     best_state, history.best_epoch = model.state_dict(), epoch
                 else:
                     since_best += 1
-                    if since_best >= patience:
-                        model.load_state_dict(best_state)
-                        history.stop_reason = "early_stopping"
-                        break
+            if any(bool(cb(epoch, logs)) for cb in callbacks):
+                history.stop_reason = "callback"
+                break
+            if patience is not None and since_best >= patience:
+                history.stop_reason = "early_stopping"
+                break
             if tol is not None and len(history.loss) > 1:
                 if abs(history.loss[-1] - history.loss[-2]) < tol:
                     history.stop_reason = "tol"
                     break
         else:
             history.stop_reason = "epochs"
-            if best_state is not None:
-                model.load_state_dict(best_state)
+        if best_state is not None:  # early stopping keeps the weights of the best epoch
+            model.load_state_dict(best_state)
     finally:
         quiet.__exit__(None, None, None)
         if bar is not None:
