@@ -30,6 +30,7 @@ test: system-deps $(VENV)/.installed-test
 bench: system-deps $(VENV)/.installed-bench
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/train.py
+	$(BIN)/python bench/fashion.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples

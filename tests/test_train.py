@@ -96,7 +96,8 @@ def test_divergence_names_epoch_and_step_and_keeps_finite_weights():
     X = np.linspace(-3, 3, 50)[:, None]
     y = 5 * X
     model = nn.mlp([1, 8, 1], activation="identity", seed=0)
-    with pytest.raises(bp.TrainingDiverged, match=r"at epoch \d+, step \d+ .*smaller learning rate"):
+    diverged = r"at epoch \d+, step \d+ .*smaller learning rate"
+    with pytest.raises(bp.TrainingDiverged, match=diverged):
         fit(model, X, y, loss="mse", optimizer=optim.SGD(model.parameters(), lr=5.0),
             epochs=100, batch_size=10)
     assert all(np.all(np.isfinite(p.data)) for p in model.parameters())
