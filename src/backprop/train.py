@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .data.preprocessing import one_hot
 from .errors import TrainingDiverged
 from .io import load_checkpoint, save_checkpoint
 from .nn.losses import LOSSES, loss_function
@@ -110,6 +111,20 @@ def accuracy(output: np.ndarray, target: np.ndarray, loss_name: str) -> float | 
     return float(np.mean((output.reshape(-1) > _THRESHOLD[loss_name]) == truth))
 
 
+def _class_labels(y: np.ndarray, out_width: int, who: str) -> np.ndarray:
+    """Integer labels in 0..out_width-1, or a ValueError naming the first one outside."""
+    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+        raise ValueError(f"fit: {who} needs integer class labels, got fractional ones")
+    labels = y.astype(np.int64)
+    bad = labels[(labels < 0) | (labels >= out_width)]
+    if bad.size:
+        raise ValueError(
+            f"fit: label {int(bad[0])} is outside the class range 0..{out_width - 1} "
+            f"of a model with {out_width} outputs"
+        )
+    return labels
+
+
 def _prepare_targets(y: Any, out_width: int, loss_name: str, dtype: np.dtype) -> np.ndarray:
     """Targets as arrays: integer labels for class losses, one-hot rows where outputs need them."""
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
@@ -118,29 +133,10 @@ def _prepare_targets(y: Any, out_width: int, loss_name: str, dtype: np.dtype) ->
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError("fit: the targets contain NaN or infinite values")
     if loss_name in _ARGMAX_LOSSES and y.ndim == 1:
-        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-            raise ValueError(f"fit: {loss_name} needs integer class labels, got fractional ones")
-        y = y.astype(np.int64)
-        bad = y[(y < 0) | (y >= out_width)]
-        if bad.size:
-            raise ValueError(
-                f"fit: label {int(bad[0])} is outside the class range 0..{out_width - 1} "
-                f"of a model with {out_width} outputs"
-            )
-        return y
+        return _class_labels(y, out_width, loss_name)
     if loss_name in _ONE_HOT_LOSSES and y.ndim == 1 and out_width > 1:
-        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-            raise ValueError("fit: 1-D targets for a model with several outputs must be labels")
-        labels = y.astype(np.int64)
-        bad = labels[(labels < 0) | (labels >= out_width)]
-        if bad.size:
-            raise ValueError(
-                f"fit: label {int(bad[0])} is outside the class range 0..{out_width - 1} "
-                f"of a model with {out_width} outputs"
-            )
-        onehot = np.zeros((len(labels), out_width), dtype=dtype)
-        onehot[np.arange(len(labels)), labels] = 1
-        return onehot
+        labels = _class_labels(y, out_width, f"{loss_name} with {out_width} outputs")
+        return one_hot(labels, out_width).astype(dtype, copy=False)
     if loss_name not in _ARGMAX_LOSSES and y.ndim == 1 and out_width == 1:
         y = y.reshape(-1, 1)
     return y.astype(dtype) if loss_name not in _ARGMAX_LOSSES else y
