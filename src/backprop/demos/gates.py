@@ -1,0 +1,111 @@
+"""Perceptrons as logic gates (seeds 001, 003, 004), XOR from OR, NAND and AND, and the
+perceptron rule, which learns every linearly separable gate but never XOR.
+
+A perceptron outputs 1 if w . x + b > 0, else 0. Hand-set weights give AND, OR and NAND; XOR is
+not linearly separable, so no single perceptron computes it, but feeding OR and NAND into AND
+does: XOR(x1, x2) = AND(OR(x1, x2), NAND(x1, x2)).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data import GATES, gates
+from ..perceptron import Perceptron, PerceptronNotConverged
+from ..scalar import Value
+
+TITLE = "perceptrons as AND, OR, NAND; XOR from OR + NAND -> AND; the perceptron rule"
+
+#: Hand-set perceptrons (w1, w2, b): output [w1 x1 + w2 x2 + b > 0].
+HAND_SET: dict[str, tuple[float, float, float]] = {
+    "and": (1.0, 1.0, -1.5),
+    "or": (1.0, 1.0, -0.5),
+    "nand": (-1.0, -1.0, 1.5),
+}
+INPUTS = ((0, 0), (0, 1), (1, 0), (1, 1))
+LEARNED = ("and", "or", "nand", "not", "xor")
+
+
+def perceptron(weights: tuple[float, float, float], x1: float, x2: float) -> int:
+    """One threshold unit, built with the engine: step(w1 x1 + w2 x2 + b)."""
+    w1, w2, b = weights
+    return int((Value(w1) * x1 + Value(w2) * x2 + b).step().data)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[str, Any]:
+    """Print the hand-set gates' truth tables, the XOR network, and what the perceptron rule
+    learns on AND, OR, NAND, NOT (converges) and XOR (does not)."""
+    print("Hand-set perceptrons, output = 1 if w1 x1 + w2 x2 + b > 0 else 0:")
+    for name, (w1, w2, b) in HAND_SET.items():
+        print(f"  {name.upper():<4}  w = ({w1:g}, {w2:g}), b = {b:g}")
+    hand: dict[str, list[int]] = {name: [] for name in (*HAND_SET, "xor")}
+    rows = []
+    for x1, x2 in INPUTS:
+        o = perceptron(HAND_SET["or"], x1, x2)
+        n = perceptron(HAND_SET["nand"], x1, x2)
+        a = perceptron(HAND_SET["and"], x1, x2)
+        x = perceptron(HAND_SET["and"], o, n)  # the second layer: AND of OR and NAND
+        for name, v in (("and", a), ("or", o), ("nand", n), ("xor", x)):
+            hand[name].append(v)
+        rows.append([x1, x2, a, o, n, x])
+    print("\ntruth tables (XOR = AND(OR(x1, x2), NAND(x1, x2)), a two-layer network):")
+    print(_table(["x1", "x2", "AND", "OR", "NAND", "XOR"], rows))
+    agree = all(tuple(values) == GATES[name] for name, values in hand.items())
+    print(f"(all four agree with the gates' truth tables: {'yes' if agree else 'NO'})")
+
+    print("\nThe perceptron rule theta <- theta + alpha sum_{x_n in M} y_n x_n (seed 003),")
+    print("M = the misclassified examples, theta = (b, w) starting at 0, alpha = 1:")
+    learned: dict[str, dict[str, Any]] = {}
+    rows = []
+    for name in LEARNED:
+        X, y = gates(name)
+        model = Perceptron(lr=1.0, max_epochs=epochs or 100)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", PerceptronNotConverged)
+            model.fit(X, y)
+        message = next(
+            (str(w.message) for w in caught if issubclass(w.category, PerceptronNotConverged)),
+            None,
+        )
+        predicted = [int(v) for v in model.predict(X)]
+        learned[name] = {
+            "converged": bool(model.converged_),
+            "epochs": int(model.n_epochs_),
+            "theta": [float(v) for v in model.theta_],
+            "predictions": predicted,
+            "accuracy": float(np.mean(np.asarray(predicted) == y)),
+            "errors": list(model.errors_),
+            "warning": message,
+        }
+        weights = ", ".join(f"{v:g}" for v in model.coef_)
+        rows.append(
+            [
+                name.upper(),
+                "yes" if model.converged_ else "NO",
+                model.n_epochs_,
+                f"({weights})",
+                f"{model.intercept_:g}",
+                " ".join(map(str, predicted)),
+                " ".join(map(str, y)),
+            ]
+        )
+    print(_table(["gate", "converged", "epochs", "w", "b", "predicted", "target"], rows))
+    xor = learned["xor"]
+    print(
+        f"\nXOR: still {xor['errors'][-1]} of 4 examples wrong after {xor['epochs']} epochs; "
+        f"the warning:\n  PerceptronNotConverged: {xor['warning']}"
+    )
+    return {"hand": hand, "learned": learned}
