@@ -10,6 +10,7 @@ micrograd.nn.MLP's layout. The two are timed alternately, each run starting from
 
 from __future__ import annotations
 
+import argparse
 import gc
 import random
 import statistics
@@ -22,6 +23,7 @@ from micrograd.nn import MLP as MicrogradMLP
 
 import backprop as bp
 from backprop.scalar import Value, topological_order
+from common import limit_threads, rotated, thread_argument
 
 SIZES = [2, 16, 16, 1]
 POINTS = 100
@@ -178,10 +180,12 @@ def bench_tensor() -> dict[str, float]:
     for _ in range(20):  # warm-up
         for fn in contenders.values():
             fn()
-    for _ in range(TENSOR_REPEATS):  # interleaved, so machine noise hits all alike
-        for name, fn in contenders.items():
+    for r in range(TENSOR_REPEATS):
+        # Interleaved, so machine noise hits all alike, and rotated, so that each runs after
+        # each of the others equally often (whoever follows PyTorch finds the caches cold).
+        for name in rotated(list(contenders), r):
             start = time.perf_counter()
-            fn()
+            contenders[name]()
             times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(t) for name, t in times.items()}
     title = f"MLP {N_IN}-{N_HIDDEN}-{N_OUT}, batch {BATCH} float32, forward+backward"
@@ -196,6 +200,9 @@ def bench_tensor() -> dict[str, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    thread_argument(parser)
+    print(limit_threads(parser.parse_args().threads))
     bench_tensor()
     bench_scalar()
 

@@ -10,7 +10,8 @@ float32, at batch sizes 10, 64 and 256, one epoch is timed through
   numpy           a hand-written NumPy loop of the same equations (the reference)
   pytorch         torch 2.13 CPU, the usual nn.Sequential / optim.SGD loop
   sklearn         scikit-learn's MLPClassifier.partial_fit (one epoch per call)
-in interleaved rounds so that machine noise hits all alike; medians and ratios are printed.
+in interleaved rounds so that machine noise hits all alike, the order rotating from round to
+round (whoever runs right after PyTorch finds the caches cold); medians and ratios are printed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sklearn.neural_network import MLPClassifier
 import backprop as bp
 from backprop import data, nn, optim
 from backprop.layered import Network
+from common import limit_threads, rotated, thread_argument
 
 SIZES = (784, 100, 10)
 LR = 0.1
@@ -132,19 +134,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--examples", type=int, default=60000)
     parser.add_argument("--batches", default="10,64,256")
+    thread_argument(parser)
     args = parser.parse_args()
+    print(limit_threads(args.threads))
     (X, y), _ = data.fashion_mnist()
     X, y = X[: args.examples], y[: args.examples]
     print(f"one epoch of {SIZES} on {len(X)} Fashion-MNIST images, SGD lr {LR}, float32; "
-          f"median of {args.rounds} interleaved rounds (torch threads: {torch.get_num_threads()})")
+          f"median of {args.rounds} interleaved rounds")
     for activation in ("sigmoid", "relu"):
         for batch in (int(b) for b in args.batches.split(",")):
             contenders = make_contenders(X, y, activation, batch)
             times: dict[str, list[float]] = {name: [] for name in contenders}
             for r in range(args.rounds):
-                for name, run in contenders.items():
+                for name in rotated(list(contenders), r):
                     start = time.perf_counter()
-                    run(r)
+                    contenders[name](r)
                     times[name].append(time.perf_counter() - start)
             med = {name: statistics.median(t) for name, t in times.items()}
             row = "  ".join(f"{name} {t:6.2f}s" for name, t in med.items())

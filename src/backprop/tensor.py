@@ -194,14 +194,14 @@ def topological_order(root: Tensor) -> list[Tensor]:
     this list is a valid order for the top-down chain rule, however deep the graph.
     """
     order: list[Tensor] = []
-    visited = {id(root)}
+    visited = {root}  # Tensors hash by identity
     # Each stack entry is a node and an iterator over the parents still to visit.
     stack = [(root, iter(root._parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent.requires_grad and id(parent) not in visited:
-                visited.add(id(parent))
+            if parent.requires_grad and parent not in visited:
+                visited.add(parent)
                 stack.append((parent, iter(parent._parents)))
                 break
         else:
@@ -210,24 +210,28 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> Iterator[tuple[Tensor, Any]]:
-    """Yield (node, dE/dnode) in reverse topological order: leaves only, or every node."""
-    pending: dict[int, Any] = {id(root): seed}
+def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> list[tuple[Tensor, Any]]:
+    """(node, dE/dnode) in reverse topological order: for the leaves only, or for every node.
+
+    ``pending`` holds each node's gradient while it is being summed over the node's children.
+    """
+    result = []
+    pending: dict[Tensor, Any] = {root: seed}
     for node in reversed(topological_order(root)):
-        g = pending.pop(id(node), None)
+        g = pending.pop(node, None)
         if g is None:
             continue
-        if node._vjp is None:
-            yield node, g
+        vjp = node._vjp
+        if vjp is None or keep_inner:
+            result.append((node, g))
+        if vjp is None:
             continue
-        if keep_inner:
-            yield node, g
-        for parent, pg in zip(node._parents, node._vjp(g), strict=True):
+        for parent, pg in zip(node._parents, vjp(g), strict=True):
             if pg is None or not parent.requires_grad:
                 continue
-            key = id(parent)
-            previous = pending.get(key)
-            pending[key] = pg if previous is None else previous + pg
+            previous = pending.get(parent)
+            pending[parent] = pg if previous is None else previous + pg
+    return result
 
 
 # ---------------------------------------------------------------------- construction
