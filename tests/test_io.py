@@ -705,3 +705,15 @@ def test_optimizer_state_that_does_not_fit_is_named(tmp_path):
     with pytest.raises(ModelFileError, match="cannot restore the optimizer state: .*shape"):
         io.load_checkpoint(path, target, optim.SGD(target.parameters(), lr=0.1, momentum=0.9))
     assert all(np.array_equal(b, p.data) for b, p in zip(before, target.parameters(), strict=True))
+
+
+def test_module_save_method_and_package_level_functions(tmp_path):
+    import backprop as bp
+
+    model = mlp([3, 5, 2], activation="sigmoid")
+    model.save(tmp_path / "m.npz")
+    loaded = bp.load(tmp_path / "m.npz")
+    X = np.random.default_rng(1).random((4, 3), dtype=np.float32)
+    np.testing.assert_array_equal(loaded(X).data, model(X).data)
+    bp.save(loaded, tmp_path / "again.npz")
+    assert (tmp_path / "again.npz").read_bytes()[:2] == b"PK"

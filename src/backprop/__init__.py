@@ -26,8 +26,6 @@ from .train import History, fit
 
 __version__ = "0.1.0"
 
-nn.Module.save = lambda self, path: save(self, path)  # type: ignore[attr-defined]
-
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,7 @@ in a fixed order, which optimizers, ``state_dict`` and the save format rely on.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,12 @@ class Module:
     def config(self) -> dict[str, Any]:
         """The architecture as JSON-able data: {"type": class name, **constructor arguments}."""
         return {"type": type(self).__name__}
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Write the architecture and weights to one file (see ``backprop.save``)."""
+        from ..io import save  # io builds modules, so it is imported when first needed
+
+        save(self, path)
 
     # ------------------------------------------------------------------ display
     def extra_repr(self) -> str:
