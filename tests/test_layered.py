@@ -268,9 +268,24 @@ def test_sgd_history_and_reproducibility():
     assert hist_a == hist_b
     for W_a, W_b in zip(a.weights, b.weights, strict=True):
         np.testing.assert_array_equal(W_a, W_b)
-    assert hist_a[-1]["cost"] == pytest.approx(a.cost(X, y), rel=1e-6)
     assert hist_a[-1]["cost"] < hist_a[0]["cost"]
     assert a.weights[0].dtype == np.float32
+
+
+def test_epoch_cost_is_the_mean_of_the_mini_batch_costs():
+    """With one mini-batch per epoch, C of epoch k is the cost of the weights after epoch k-1."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((30, 4))
+    y = (X[:, 0] > 0).astype(int)
+    for cost in ("quadratic", "cross_entropy"):
+        net = Network([4, 5, 2], cost=cost, seed=0, dtype=np.float64)
+        before = [net.cost(X, y)]
+        for _ in range(3):
+            net.sgd(X, y, epochs=1, mini_batch_size=30, eta=0.5, seed=0)
+            before.append(net.cost(X, y))
+        again = Network([4, 5, 2], cost=cost, seed=0, dtype=np.float64)
+        history = again.sgd(X, y, epochs=4, mini_batch_size=30, eta=0.5, seed=0)
+        np.testing.assert_allclose([r["cost"] for r in history], before, rtol=1e-12)
 
 
 def test_convergence_test_stops_early():
@@ -301,11 +316,13 @@ def test_divergence_in_a_later_epoch_restores_the_previous_epoch():
     X = rng.standard_normal((40, 3))
     Y = X @ np.array([[1.0], [-2.0], [0.5]])
     net = Network([3, 4, 1], activation="linear", seed=0)
-    with pytest.raises(TrainingDiverged, match="in epoch 5 ") as info:
+    with pytest.raises(TrainingDiverged, match=r"in mini-batch 1 of epoch (\d+) ") as info:
         net.sgd(X, Y, epochs=50, mini_batch_size=40, eta=1.0, seed=0)
     assert "eta=0.1" in str(info.value)
+    epoch = int(re.search(r"of epoch (\d+) ", str(info.value)).group(1))
+    assert epoch > 2
     reference = Network([3, 4, 1], activation="linear", seed=0)
-    history = reference.sgd(X, Y, epochs=4, mini_batch_size=40, eta=1.0, seed=0)
+    history = reference.sgd(X, Y, epochs=epoch - 1, mini_batch_size=40, eta=1.0, seed=0)
     assert np.isfinite(history[-1]["cost"])
     for P, Q in zip(net.weights + net.biases, reference.weights + reference.biases, strict=True):
         np.testing.assert_array_equal(P, Q)

@@ -340,14 +340,33 @@ class Network:
     # --- cost and evaluation ----------------------------------------------------------------------
 
     def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        activations, zs = self._forward(X, keep_z=self.cost_name == "cross_entropy")
+        return self._cost_sum(activations[-1], zs, Y) / len(X)
+
+    def _cost_sum(self, a_L: np.ndarray, zs: list, Y: np.ndarray) -> float:
+        """sum_x C_x over a batch, from the output activations (from z^L for cross-entropy)."""
         if self.cost_name == "quadratic":
-            a_L = self._forward(X)[0][-1]
-            return float(0.5 * np.sum((a_L - Y) ** 2, dtype=np.float64) / len(X))
+            diff = (a_L - Y).astype(np.float64, copy=False)
+            return 0.5 * float(np.vdot(diff, diff))
         # -[y ln a + (1-y) ln(1-a)] with a = sigma(z) equals softplus(z) - y z, and
         # softplus(z) = max(z, 0) + ln(1 + e^{-|z|}) never overflows, even where a rounds to 0 or 1.
-        z_L = self._forward(X, keep_z=True)[1][-1]
+        z_L = zs[-1]
         per_entry = np.maximum(z_L, 0) - Y * z_L + np.log1p(np.exp(-np.abs(z_L)))
-        return float(np.sum(per_entry, dtype=np.float64) / len(X))
+        return float(np.sum(per_entry, dtype=np.float64))
+
+    @staticmethod
+    def _diverged(
+        layers: list, saved: list, cost: float, epoch: int, eta: float, batch: int | None
+    ) -> None:
+        """Restore the weights the epoch started with and raise TrainingDiverged."""
+        for (W, b), (W_ok, b_ok) in zip(layers, saved, strict=True):
+            W[...] = W_ok
+            b[...] = b_ok
+        where = f"mini-batch {batch} of epoch {epoch}" if batch else f"the weights of epoch {epoch}"
+        raise TrainingDiverged(
+            f"the cost became {cost} in {where} (eta={eta}); the weights are restored to their "
+            f"values before epoch {epoch}. Try a smaller learning rate, e.g. eta={eta / 10:g}."
+        )
 
     def _l2_penalty(self, lmbda: float, n: int) -> float:
         """(lmbda / 2n) sum_w w^2, the L2 term of Nielsen's network2 (biases are not decayed)."""
@@ -410,14 +429,15 @@ class Network:
             b^l -> b^l - (eta/m) sum_x delta^{x,l}
 
         (``lmbda`` > 0 adds network2's L2 weight decay; n is the training set size). Each epoch
-        shuffles the n examples (generator from ``seed``, else the network's), cuts them into
-        contiguous mini-batches (the last may be smaller) and then measures the cost C on the whole
-        training set (plus ``(lmbda/2n) sum w^2`` when ``lmbda`` > 0). Training stops early when
-        ``|C - C_prev| < tol``.
+        shuffles the n examples (generator from ``seed``, else the network's) and cuts them into
+        contiguous mini-batches (the last may be smaller). The epoch's cost C is the mean of the
+        mini-batch costs met on the way (each measured by the forward pass its update needed, so C
+        costs no extra pass over the data; ``backprop.fit`` records it the same way), plus
+        ``(lmbda/2n) sum w^2`` when ``lmbda`` > 0. Training stops early when ``|C - C_prev| < tol``.
 
         Returns one dict per epoch: ``epoch``, ``cost`` and, with ``test_data=(X_test, y_test)``,
-        ``test_accuracy`` (fraction correct). Raises ``TrainingDiverged`` if C becomes NaN or
-        infinite, after restoring the weights of the last epoch whose cost was finite.
+        ``test_accuracy`` (fraction correct). Raises ``TrainingDiverged`` when a mini-batch cost
+        or a weight becomes NaN or infinite, after restoring the weights the epoch started with.
         """
         X = self._inputs(X)
         n = len(X)
@@ -443,33 +463,29 @@ class Network:
         rng = self._rng if seed is None else get_rng(seed)
         decay = 1.0 - eta * lmbda / n
         layers = list(zip(self.weights, self.biases, strict=True))
-        c_prev = self._mean_cost(X, Y) + self._l2_penalty(lmbda, n) if tol is not None else None
+        c_prev = None
         history: list[dict[str, Any]] = []
         for epoch in range(1, epochs + 1):
             last_finite = [(W.copy(), b.copy()) for W, b in layers]
             perm = rng.permutation(n)
             X_epoch, Y_epoch = X[perm], Y[perm]  # the one copy per epoch; batches are slices
+            total = 0.0
             for k in range(0, n, mini_batch_size):
                 x_batch = X_epoch[k : k + mini_batch_size]
-                activations = self._forward(x_batch)[0]
-                step_W, step_b = self._backward(
-                    activations, Y_epoch[k : k + mini_batch_size], scale=eta / len(x_batch)
-                )[:2]
+                y_batch = Y_epoch[k : k + mini_batch_size]
+                activations, zs = self._forward(x_batch, keep_z=self.cost_name == "cross_entropy")
+                total += self._cost_sum(activations[-1], zs, y_batch)
+                if not np.isfinite(total):
+                    self._diverged(layers, last_finite, total, epoch, eta, k // mini_batch_size + 1)
+                step_W, step_b = self._backward(activations, y_batch, scale=eta / len(x_batch))[:2]
                 for (W, b), dW, db in zip(layers, step_W, step_b, strict=True):
                     if lmbda:
                         W *= decay
                     W -= dW
                     b -= db
-            c = self._mean_cost(X, Y) + self._l2_penalty(lmbda, n)
-            if not np.isfinite(c) or not all(np.isfinite(W).all() for W, _ in layers):
-                for (W, b), (W_ok, b_ok) in zip(layers, last_finite, strict=True):
-                    W[...] = W_ok
-                    b[...] = b_ok
-                raise TrainingDiverged(
-                    f"the cost became {c} in epoch {epoch} (eta={eta}); the weights are restored "
-                    f"to their values before epoch {epoch}. Try a smaller learning rate, "
-                    f"e.g. eta={eta / 10:g}."
-                )
+            if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
+                self._diverged(layers, last_finite, float("nan"), epoch, eta, None)
+            c = total / n + self._l2_penalty(lmbda, n)
             record: dict[str, Any] = {"epoch": epoch, "cost": c}
             if test_data is not None:
                 record["test_accuracy"] = self.evaluate(X_test, y_test) / len(X_test)
@@ -477,7 +493,7 @@ class Network:
             if verbose:
                 acc = f", test accuracy {record['test_accuracy']:.4f}" if test_data else ""
                 print(f"Epoch {epoch}/{epochs}: cost {c:.6f}{acc}")
-            if tol is not None and abs(c - c_prev) < tol:
+            if tol is not None and c_prev is not None and abs(c - c_prev) < tol:
                 if verbose:
                     print(f"Converged: |C - C_prev| = {abs(c - c_prev):.3g} < tol = {tol:g}")
                 break
