@@ -429,10 +429,11 @@ class Network:
             b^l -> b^l - (eta/m) sum_x delta^{x,l}
 
         (``lmbda`` > 0 adds network2's L2 weight decay; n is the training set size). Each epoch
-        shuffles the n examples (generator from ``seed``, else the network's) and cuts them into
-        contiguous mini-batches (the last may be smaller). The epoch's cost C is the mean of the
-        mini-batch costs met on the way (each measured by the forward pass its update needed, so C
-        costs no extra pass over the data; ``backprop.fit`` records it the same way), plus
+        shuffles the n examples (generator from ``seed``, else the network's) and cuts the
+        shuffled order into consecutive mini-batches (the last may be smaller). The epoch's cost
+        C is the mean of the mini-batch costs met on the way (each measured by the forward pass
+        its update needed, so C costs no extra pass over the data; ``backprop.fit`` does the
+        same), plus
         ``(lmbda/2n) sum w^2`` when ``lmbda`` > 0. Training stops early when ``|C - C_prev| < tol``.
 
         Returns one dict per epoch: ``epoch``, ``cost`` and, with ``test_data=(X_test, y_test)``,
@@ -468,11 +469,12 @@ class Network:
         for epoch in range(1, epochs + 1):
             last_finite = [(W.copy(), b.copy()) for W, b in layers]
             perm = rng.permutation(n)
-            X_epoch, Y_epoch = X[perm], Y[perm]  # the one copy per epoch; batches are slices
             total = 0.0
             for k in range(0, n, mini_batch_size):
-                x_batch = X_epoch[k : k + mini_batch_size]
-                y_batch = Y_epoch[k : k + mini_batch_size]
+                # Gathering each mini-batch copies the data once per epoch, like shuffling a copy
+                # of X, but stays in cache (a 60,000 x 784 copy does not).
+                rows = perm[k : k + mini_batch_size]
+                x_batch, y_batch = X[rows], Y[rows]
                 activations, zs = self._forward(x_batch, keep_z=self.cost_name == "cross_entropy")
                 total += self._cost_sum(activations[-1], zs, y_batch)
                 if not np.isfinite(total):
