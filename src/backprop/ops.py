@@ -284,10 +284,12 @@ def tanh(x: Tensor) -> Tensor:
 
 
 def sigmoid_array(x: Any) -> Any:
-    """sigma(x) = 1 / (1 + e^-x) without overflow: e^-|x| never exceeds 1."""
-    e = xp.exp(-xp.abs(x))
-    r = 1 / (1 + e)
-    return xp.where(x >= 0, r, e * r)
+    """sigma(x) = 1 / (1 + e^-x). Where e^-x overflows (x < -88 in float32) the result is the
+    exact limit 1 / inf = 0, so only the overflow warning needs silencing."""
+    with xp.errstate(over="ignore"):
+        e = xp.exp(-x)
+    e += 1
+    return xp.reciprocal(e, out=e)
 
 
 def sigmoid(x: Tensor) -> Tensor:
