@@ -9,7 +9,6 @@ does: XOR(x1, x2) = AND(OR(x1, x2), NAND(x1, x2)).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 from ..data import GATES, gates
 from ..perceptron import Perceptron, PerceptronNotConverged
 from ..scalar import Value
+from ._text import table
 
 TITLE = "perceptrons as AND, OR, NAND; XOR from OR + NAND -> AND; the perceptron rule"
 
@@ -37,14 +37,6 @@ def perceptron(weights: tuple[float, float, float], x1: float, x2: float) -> int
     return int((Value(w1) * x1 + Value(w2) * x2 + b).step().data)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[str, Any]:
     """Print the hand-set gates' truth tables, the XOR network, and what the perceptron rule
     learns on AND, OR, NAND, NOT (converges) and XOR (does not)."""
@@ -62,7 +54,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             hand[name].append(v)
         rows.append([x1, x2, a, o, n, x])
     print("\ntruth tables (XOR = AND(OR(x1, x2), NAND(x1, x2)), a two-layer network):")
-    print(_table(["x1", "x2", "AND", "OR", "NAND", "XOR"], rows))
+    print(table(["x1", "x2", "AND", "OR", "NAND", "XOR"], rows))
     agree = all(tuple(values) == GATES[name] for name, values in hand.items())
     print(f"(all four agree with the gates' truth tables: {'yes' if agree else 'NO'})")
 
@@ -102,7 +94,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
                 " ".join(map(str, y)),
             ]
         )
-    print(_table(["gate", "converged", "epochs", "w", "b", "predicted", "target"], rows))
+    print(table(["gate", "converged", "epochs", "w", "b", "predicted", "target"], rows))
     xor = learned["xor"]
     print(
         f"\nXOR: still {xor['errors'][-1]} of 4 examples wrong after {xor['epochs']} epochs; "

@@ -7,12 +7,13 @@ g(a) and every derivative g'(a) printed here are the numbers the engine computes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..scalar import Value
 from ..viz import plot_activations
+from ._text import table
 
 TITLE = "a single neuron: pre-activation a = sum z_i w_i + b and the activations g(a)"
 
@@ -29,19 +30,6 @@ INPUTS = (1.0, -2.0, 0.5)  # z_1, z_2, z_3
 WEIGHTS = (0.8, 0.3, -1.2)  # w_1j, w_2j, w_3j
 BIAS = 0.9  # b
 TABLE_A = (-3.0, -1.0, 0.0, 1.0, 3.0)
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Aligned columns: the first left-aligned, the others right-aligned."""
-    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        first = row[0].ljust(widths[0])
-        return "  ".join([first] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)])
-
-    rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
 
 
 def activate(a_value: float, name: str) -> tuple[float, float]:
@@ -73,17 +61,17 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         outputs[name] = {"g": g, "dg": dg}
         rows.append([name, f"{g:.4f}", f"{dg:.4f}"])
     print(f"the neuron's output z_j = g(a) for a = {a.data:.4g}:")
-    print(_table(["activation g", "g(a)", "g'(a)"], rows))
+    print(table(["activation g", "g(a)", "g'(a)"], rows, align="lrr"))
 
-    table: dict[str, list[tuple[float, float]]] = {}
+    values: dict[str, list[tuple[float, float]]] = {}
     header = ["g(a) [g'(a)]"] + [f"a = {v:g}" for v in TABLE_A]
     rows = []
     for name in ACTIVATIONS:
         pairs = [activate(v, name) for v in TABLE_A]
-        table[name] = pairs
+        values[name] = pairs
         rows.append([name] + [f"{g:.3f} [{dg:.3f}]" for g, dg in pairs])
     print("\nthe activations and their derivatives (from the engine's backward pass):")
-    print(_table(header, rows))
+    print(table(header, rows, align="l" + "r" * (len(header) - 1)))
     print(
         "\nthe threshold's derivative is 0 wherever it exists: no gradient flows through it, so "
         "gradient descent\ncannot train it; the sigmoid is its smooth version, ReLU is cheaper "
@@ -98,7 +86,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         "bias": BIAS,
         "a": a.data,
         "outputs": outputs,
-        "table": table,
+        "table": values,
         "table_a": list(TABLE_A),
         "files": [picture],
     }

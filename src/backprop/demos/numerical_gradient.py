@@ -67,9 +67,7 @@ def numerical_gradient(
         passes += 1
         return float(loss(model(x), y).data)
 
-    grads = [
-        central_differences(cost, p.data, np.arange(p.size), eps) for p in model.parameters()
-    ]
+    grads = [central_differences(cost, p.data, np.arange(p.size), eps) for p in model.parameters()]
     return np.concatenate(grads), passes
 
 

@@ -18,7 +18,6 @@ Everything is computed with the Tensor engine in float64, so the printed numbers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy as np
 from ..data import xor_quadrants
 from ..tensor import Tensor, no_grad, tensor
 from ..viz import plot_decision_boundary
+from ._text import table
 
 TITLE = "the notes' hand-set tanh network that separates XOR, and its second solution"
 
@@ -95,14 +95,6 @@ def _sign(v: float) -> str:
     return f"{r:+d}" if r else "0"
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def seed_table(solution: str) -> list[dict[str, Any]]:
     """The seed's table for one solution: exact values at the four corners x = (+-1, +-1)."""
     with no_grad():
@@ -132,7 +124,7 @@ def _print_table(solution: str, rows: list[dict[str, Any]]) -> None:
         ]
         for r in rows
     ]
-    print(_table(headers, rounded))
+    print(table(headers, rounded))
     print("the same rows, exact (x at the corners, z1 = tanh(+-10) = +-0.9999999959):")
     exact = [
         [
@@ -146,7 +138,7 @@ def _print_table(solution: str, rows: list[dict[str, Any]]) -> None:
         ]
         for r in rows
     ]
-    print(_table(headers, exact))
+    print(table(headers, exact))
 
 
 def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[str, Any]:

@@ -10,7 +10,6 @@ surface has many minima, "just like multiple local maxima".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from ..data import xor
 from ..nn import BCEWithLogitsLoss, mlp
 from ..tensor import Tensor, no_grad
 from ..train import fit
+from ._text import table
 
 TITLE = "XOR learned from random starts: different seeds, different weight solutions"
 
@@ -48,16 +48,6 @@ GATE_NAMES = {
     (1, 1, 1, 0): "NAND",
     (1, 1, 1, 1): "TRUE",
 }
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def train(seed: int, epochs: int = EPOCHS, hidden: int = HIDDEN) -> dict[str, Any]:
@@ -115,7 +105,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             ]
         )
     print(
-        _table(
+        table(
             [
                 "seed",
                 "hidden 1: w, b",
@@ -127,6 +117,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
                 "hidden neurons compute",
             ],
             rows,
+            align="l" * 8,
         )
     )
     solved = [r for r in runs if r["accuracy"] == 1.0]
