@@ -287,9 +287,7 @@ def sigmoid_array(x: Any) -> Any:
     """sigma(x) = 1 / (1 + e^-x). Where e^-x overflows (x < -88 in float32) the result is the
     exact limit 1 / inf = 0, so only the overflow warning needs silencing."""
     with xp.errstate(over="ignore"):
-        e = xp.exp(-x)
-    e += 1
-    return xp.reciprocal(e, out=e)
+        return 1 / (1 + xp.exp(-x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -448,14 +446,23 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     return make_node(out, (x,), vjp, "getitem")
 
 
-def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
-    """Y = [X1, X2, ...] joined along ``axis``;  dE/dXi = the slice of G that Xi occupies."""
+def _join(
+    op: str, join: Any, tensors: Sequence[Tensor], axis: int, rule: str
+) -> tuple[tuple[Tensor, ...], Any]:
+    """The inputs as Tensors and ``join`` (concatenate or stack) of their arrays along ``axis``."""
     tensors = tuple(t if isinstance(t, Tensor) else Tensor(_to_array(t, None)) for t in tensors)
     try:
-        out = xp.concatenate([t.data for t in tensors], axis=axis)
+        return tensors, join([t.data for t in tensors], axis=axis)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"concatenate: shapes {shapes} do not match off axis {axis}") from None
+        raise ValueError(f"{op}: {rule} (axis {axis}), got shapes {shapes}") from None
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Y = [X1, X2, ...] joined along ``axis``;  dE/dXi = the slice of G that Xi occupies."""
+    tensors, out = _join(
+        "concatenate", xp.concatenate, tensors, axis, "shapes must match except along the axis"
+    )
     bounds = xp.cumsum([t.shape[axis] for t in tensors])[:-1]
 
     def vjp(g: Any) -> list[Any]:
@@ -466,12 +473,7 @@ def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
     """Y = X1, X2, ... stacked along a new ``axis``;  dE/dXi = G taken at index i of that axis."""
-    tensors = tuple(t if isinstance(t, Tensor) else Tensor(_to_array(t, None)) for t in tensors)
-    try:
-        out = xp.stack([t.data for t in tensors], axis=axis)
-    except ValueError:
-        shapes = ", ".join(str(t.shape) for t in tensors)
-        raise ValueError(f"stack: all shapes must be equal, got {shapes}") from None
+    tensors, out = _join("stack", xp.stack, tensors, axis, "all shapes must be equal")
 
     def vjp(g: Any) -> list[Any]:
         return [xp.take(g, i, axis=axis) for i in range(len(tensors))]
