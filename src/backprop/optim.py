@@ -30,8 +30,7 @@ from collections.abc import Iterable
 from numbers import Real
 from typing import Any
 
-import numpy as np
-
+from .backend import xp
 from .tensor import Tensor
 
 __all__ = [
@@ -87,7 +86,7 @@ class Optimizer:
         self.step_count = 0
         # state[i]: the named arrays (and counters) kept for parameter i, created on its first step.
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
-        self._work: list[list[np.ndarray]] = [[] for _ in self.params]
+        self._work: list[list[xp.ndarray]] = [[] for _ in self.params]
 
     def zero_grad(self) -> None:
         """Forget the gradients (``p.grad = None``); backward() accumulates into ``.grad``."""
@@ -98,11 +97,11 @@ class Optimizer:
         """Update every parameter that has a gradient, in place."""
         raise NotImplementedError(f"{type(self).__name__} does not define step()")
 
-    def _scratch(self, i: int, count: int) -> list[np.ndarray]:
+    def _scratch(self, i: int, count: int) -> list[xp.ndarray]:
         """``count`` work arrays shaped like parameter i, allocated once and reused every step."""
         work = self._work[i]
         while len(work) < count:
-            work.append(np.empty_like(self.params[i].data))
+            work.append(xp.empty_like(self.params[i].data))
         return work
 
     # ------------------------------------------------------------------ hyperparameters
@@ -131,7 +130,7 @@ class Optimizer:
         "step") are stored as 0-d int64 arrays.
         """
         buffers = {
-            f"{i}.{name}": np.array(value, dtype=np.int64 if isinstance(value, int) else None)
+            f"{i}.{name}": xp.array(value, dtype=xp.int64 if isinstance(value, int) else None)
             for i, st in enumerate(self.state)
             for name, value in st.items()
         }
@@ -165,7 +164,7 @@ class Optimizer:
             )
         hyper = self._validated(hyper)
         step = state["step"]
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        if isinstance(step, bool) or not isinstance(step, (int, xp.integer)) or step < 0:
             raise ValueError(f"load_state_dict: step must be an integer >= 0, got {step!r}")
 
         buffers = state["buffers"]
@@ -183,7 +182,7 @@ class Optimizer:
                 )
             i = int(index)
             p = self.params[i]
-            value = np.asarray(value)
+            value = xp.asarray(value)
             if name == "step":
                 if value.shape != () or value.dtype.kind not in "iu" or value < 0:
                     raise ValueError(
@@ -196,7 +195,7 @@ class Optimizer:
                         f"load_state_dict: buffer {key!r} has shape {value.shape}, "
                         f"but parameter {i} has shape {p.shape}"
                     )
-                new_state[i][name] = np.array(value, dtype=p.data.dtype, copy=True)
+                new_state[i][name] = xp.array(value, dtype=p.data.dtype, copy=True)
         for i, st in enumerate(new_state):
             if st and len(st) != len(self._BUFFERS):
                 lacking = sorted(set(self._BUFFERS) - set(st))
@@ -286,25 +285,25 @@ class SGD(Optimizer):
             work = self._scratch(i, 2 if nesterov and wd != 0.0 else 1)
             g = grad
             if wd != 0.0:
-                g = np.multiply(w, wd, out=work[0])  # g = lambda * w + dC/dw
+                g = xp.multiply(w, wd, out=work[0])  # g = lambda * w + dC/dw
                 g += grad
             if mu != 0.0:
                 st = self.state[i]
                 v = st.get("momentum_buffer")
                 if v is None:
-                    v = st["momentum_buffer"] = np.array(g, dtype=w.dtype, copy=True)
+                    v = st["momentum_buffer"] = xp.array(g, dtype=w.dtype, copy=True)
                 else:
-                    np.multiply(v, mu, out=v)  # v = mu * v + g
+                    xp.multiply(v, mu, out=v)  # v = mu * v + g
                     v += g
                 if nesterov:
                     # g = g + mu * v, written to a work array other than the one g may occupy
-                    g_next = np.multiply(v, mu, out=work[1] if g is work[0] else work[0])
+                    g_next = xp.multiply(v, mu, out=work[1] if g is work[0] else work[0])
                     g_next += g
                     g = g_next
                 else:
                     g = v
-            step = np.multiply(g, lr, out=work[0])  # w -> w - eta * g
-            np.subtract(w, step, out=w)
+            step = xp.multiply(g, lr, out=work[0])  # w -> w - eta * g
+            xp.subtract(w, step, out=w)
 
 
 class Adam(Optimizer):
@@ -363,8 +362,8 @@ class Adam(Optimizer):
             w = p.data
             st = self.state[i]
             if not st:
-                st["exp_avg"] = np.zeros_like(w)
-                st["exp_avg_sq"] = np.zeros_like(w)
+                st["exp_avg"] = xp.zeros_like(w)
+                st["exp_avg_sq"] = xp.zeros_like(w)
                 st["step"] = 0
             t = st["step"] = st["step"] + 1
             m, v = st["exp_avg"], st["exp_avg_sq"]
@@ -372,25 +371,25 @@ class Adam(Optimizer):
             tmp = work[-1]
             g = grad
             if wd != 0.0:
-                g = np.multiply(w, wd, out=work[0])  # g = lambda * w + dC/dw
+                g = xp.multiply(w, wd, out=work[0])  # g = lambda * w + dC/dw
                 g += grad
             # m = m + (1 - beta1) * (g - m), torch's lerp form of beta1 * m + (1 - beta1) * g
-            np.subtract(g, m, out=tmp)
+            xp.subtract(g, m, out=tmp)
             tmp *= 1 - beta1
             m += tmp
             # v = beta2 * v + (1 - beta2) * g * g
-            np.multiply(g, g, out=tmp)
+            xp.multiply(g, g, out=tmp)
             tmp *= 1 - beta2
             v *= beta2
             v += tmp
             # w -> w - step_size * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
             step_size = lr / (1 - beta1**t)
-            np.sqrt(v, out=tmp)
+            xp.sqrt(v, out=tmp)
             tmp /= (1 - beta2**t) ** 0.5
             tmp += eps
-            np.divide(m, tmp, out=tmp)
+            xp.divide(m, tmp, out=tmp)
             tmp *= step_size
-            np.subtract(w, tmp, out=w)
+            xp.subtract(w, tmp, out=w)
 
 
 # ---------------------------------------------------------------------------------- schedules

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from .. import ops
+from ..backend import xp
 from ..tensor import Tensor
 from .init import initialize
 from .module import Module, Parameter
 
 
-def as_input(x: Any, dtype: np.dtype) -> Tensor:
+def as_input(x: Any, dtype: xp.dtype) -> Tensor:
     """A network input as a Tensor; arrays and lists are converted to the layer's dtype."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(np.asarray(x, dtype=dtype))
+    return Tensor(xp.asarray(x, dtype=dtype))
 
 
 class Linear(Module):
@@ -36,17 +35,17 @@ class Linear(Module):
         out_features: int,
         bias: bool = True,
         init: str = "xavier",
-        seed: int | np.random.Generator | None = None,
-        dtype: str | np.dtype | type = "float32",
+        seed: int | xp.random.Generator | None = None,
+        dtype: str | xp.dtype | type = "float32",
     ) -> None:
         super().__init__()
         for what, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            if not isinstance(n, (int, xp.integer)) or isinstance(n, bool) or n < 1:
                 raise ValueError(f"Linear: {what} must be a positive integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.init = init
-        w, b = initialize(init, self.in_features, self.out_features, seed, np.dtype(dtype))
+        w, b = initialize(init, self.in_features, self.out_features, seed, xp.dtype(dtype))
         self.weight = Parameter(w, label="W")
         self.bias = Parameter(b, label="b") if bias else None
 

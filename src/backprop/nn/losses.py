@@ -44,14 +44,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from ..backend import xp
 from ..tensor import Tensor, make_node
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum")
-_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
-_BCE_EPS = float(np.float32(1e-12))  # PyTorch's clamp of p (1 - p) in the BCE gradient (a float)
+_UNSIGNED = {1: xp.uint8, 2: xp.uint16, 4: xp.uint32, 8: xp.uint64}
+_BCE_EPS = float(xp.float32(1e-12))  # PyTorch's clamp of p (1 - p) in the BCE gradient (a float)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -60,11 +59,11 @@ def _output(x: Any) -> Tensor:
     if isinstance(x, Tensor):
         if x.data.dtype.kind == "f":
             return x
-        return Tensor(x.data.astype(np.float64))
-    arr = np.asarray(x)
+        return Tensor(x.data.astype(xp.float64))
+    arr = xp.asarray(x)
     if arr.dtype.kind != "f":
         try:
-            arr = arr.astype(np.float64)
+            arr = arr.astype(xp.float64)
         except (TypeError, ValueError):
             raise TypeError(
                 f"loss: output must be a Tensor or an array of numbers, got {type(x).__name__}"
@@ -72,12 +71,12 @@ def _output(x: Any) -> Tensor:
     return Tensor(arr)
 
 
-def _raw(target: Any) -> np.ndarray:
+def _raw(target: Any) -> xp.ndarray:
     """The target's array (a Tensor's data; no gradient is ever sent to a target)."""
-    return target.data if isinstance(target, Tensor) else np.asarray(target)
+    return target.data if isinstance(target, Tensor) else xp.asarray(target)
 
 
-def _same_shape_target(who: str, target: Any, out: Tensor) -> np.ndarray:
+def _same_shape_target(who: str, target: Any, out: Tensor) -> xp.ndarray:
     """A float target of exactly the output's shape, in the output's dtype (no copy if it is)."""
     y = _raw(target)
     if y.shape != out.shape:
@@ -85,10 +84,10 @@ def _same_shape_target(who: str, target: Any, out: Tensor) -> np.ndarray:
             f"{who}: target of shape {y.shape} does not match output of shape {out.shape}; "
             f"they must be equal (reshape one of them, e.g. labels (B,) vs outputs (B, 1))"
         )
-    return np.asarray(y, dtype=out.data.dtype)
+    return xp.asarray(y, dtype=out.data.dtype)
 
 
-def _labels(who: str, target: Any, out: Tensor) -> np.ndarray:
+def _labels(who: str, target: Any, out: Tensor) -> xp.ndarray:
     """Integer class labels y_i in [0, C) of shape (B,) for outputs of shape (B, C)."""
     y = _raw(target)
     batch, classes = out.shape
@@ -98,14 +97,14 @@ def _labels(who: str, target: Any, out: Tensor) -> np.ndarray:
             f"expected integer labels of shape ({batch},)"
         )
     if y.dtype.kind not in "iu":
-        if y.dtype.kind == "f" and np.all(np.floor(y) == y):
-            y = y.astype(np.intp)
+        if y.dtype.kind == "f" and xp.all(xp.floor(y) == y):
+            y = y.astype(xp.intp)
         else:
             raise ValueError(f"{who}: class labels must be integers, got dtype {y.dtype}")
     # One reduction checks both ends: seen as unsigned, a negative label is huge.
     unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
     if batch and unsigned.max() >= classes:
-        i = int(np.flatnonzero((y < 0) | (y >= classes))[0])
+        i = int(xp.flatnonzero((y < 0) | (y >= classes))[0])
         raise ValueError(
             f"{who}: label {y[i]} (example {i}) is out of range for {classes} classes; "
             f"labels must be integers in [0, {classes})"
@@ -145,7 +144,7 @@ class Loss(Module):
         return 1.0 / n
 
     def _node(self, value: Any, out: Tensor, vjp: Any, op: str) -> Tensor:
-        return make_node(np.asarray(value, dtype=out.data.dtype), (out,), vjp, op)
+        return make_node(xp.asarray(value, dtype=out.data.dtype), (out,), vjp, op)
 
     def config(self) -> dict[str, Any]:
         return {"type": type(self).__name__, "reduction": self.reduction}
@@ -240,14 +239,14 @@ class BCELoss(Loss):
                 f"BCELoss: outputs must be probabilities in [0, 1], got values in "
                 f"[{p.min():.4g}, {p.max():.4g}]; for scores (logits) use BCEWithLogitsLoss"
             )
-        with np.errstate(divide="ignore"):
-            log_p = np.maximum(np.log(p), -100)
-            log_q = np.maximum(np.log1p(-p), -100)
+        with xp.errstate(divide="ignore"):
+            log_p = xp.maximum(xp.log(p), -100)
+            log_q = xp.maximum(xp.log1p(-p), -100)
         k = self._scale(p.size)
         value = -k * float((log_q + t * (log_p - log_q)).sum())
 
         def vjp(g: Any) -> tuple[Any]:
-            return ((p - t) / np.maximum(p * (1 - p), _BCE_EPS) * (k * g),)
+            return ((p - t) / xp.maximum(p * (1 - p), _BCE_EPS) * (k * g),)
 
         return self._node(value, a, vjp, "bce_loss")
 
@@ -266,13 +265,13 @@ class BCEWithLogitsLoss(Loss):
         a = _output(output)
         t = _same_shape_target("BCEWithLogitsLoss", target, a)
         s = a.data
-        e = np.exp(-np.abs(s))
+        e = xp.exp(-xp.abs(s))
         k = self._scale(s.size)
-        value = k * float((np.maximum(s, 0) - s * t + np.log1p(e)).sum())
+        value = k * float((xp.maximum(s, 0) - s * t + xp.log1p(e)).sum())
 
         def vjp(g: Any) -> tuple[Any]:
             r = 1 / (1 + e)
-            sigma = np.where(s >= 0, r, e * r)  # = ops.sigmoid_array(s), reusing e^{-|s|}
+            sigma = xp.where(s >= 0, r, e * r)  # = ops.sigmoid_array(s), reusing e^{-|s|}
             return ((sigma - t) * (k * g),)
 
         return self._node(value, a, vjp, "bce_with_logits_loss")
@@ -302,9 +301,9 @@ class CrossEntropyLoss(Loss):
         _scores_2d("CrossEntropyLoss", z, "logits")
         batch, classes = z.shape
         shifted = z.data - z.data.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
+        e = xp.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
-        lse = np.log(s)  # logsumexp(z) - max(z), per row
+        lse = xp.log(s)  # logsumexp(z) - max(z), per row
         k = self._scale(batch)
         y = _raw(target)
         if y.ndim == 2:
@@ -315,7 +314,7 @@ class CrossEntropyLoss(Loss):
                     "+-1 codes y pass the one-hot rows (y + 1) / 2"
                 )
             q_sum = q.sum(axis=1, keepdims=True)
-            value = k * (float(lse.reshape(-1) @ q_sum.reshape(-1)) - float(np.vdot(q, shifted)))
+            value = k * (float(lse.reshape(-1) @ q_sum.reshape(-1)) - float(xp.vdot(q, shifted)))
 
             def vjp(g: Any) -> tuple[Any]:
                 grad = e / s
@@ -326,7 +325,7 @@ class CrossEntropyLoss(Loss):
 
         else:
             labels = _labels("CrossEntropyLoss", y, z)
-            rows = np.arange(batch)
+            rows = xp.arange(batch)
             value = k * float((lse.reshape(-1) - shifted[rows, labels]).sum())
 
             def vjp(g: Any) -> tuple[Any]:
@@ -351,12 +350,12 @@ class NLLLoss(Loss):
         t = _output(output)
         _scores_2d("NLLLoss", t, "log-probabilities")
         labels = _labels("NLLLoss", target, t)
-        rows = np.arange(t.shape[0])
+        rows = xp.arange(t.shape[0])
         k = self._scale(t.shape[0])
         value = -k * float(t.data[rows, labels].sum())
 
         def vjp(g: Any) -> tuple[Any]:
-            grad = np.zeros_like(t.data)
+            grad = xp.zeros_like(t.data)
             grad[rows, labels] = -k * g
             return (grad,)
 
@@ -386,12 +385,12 @@ class HingeLoss(Loss):
                 f"HingeLoss: target of shape {raw.shape} does not match output of shape "
                 f"{a.shape}; expected labels of shape ({a.shape[0]},) or ({a.shape[0]}, 1)"
             )
-        y = np.asarray(raw, dtype=a.data.dtype).reshape(a.shape)
-        y = np.where(y == 0, -1, y).astype(a.data.dtype, copy=False)
-        bad = np.abs(y) != 1
+        y = xp.asarray(raw, dtype=a.data.dtype).reshape(a.shape)
+        y = xp.where(y == 0, -1, y).astype(a.data.dtype, copy=False)
+        bad = xp.abs(y) != 1
         if bad.any():
             raise ValueError(
-                f"HingeLoss: labels must be +1/-1 (or 1/0), got {raw.reshape(-1)[np.argmax(bad)]}"
+                f"HingeLoss: labels must be +1/-1 (or 1/0), got {raw.reshape(-1)[xp.argmax(bad)]}"
             )
         margins = 1 - y * a.data
         active = margins > 0
@@ -399,7 +398,7 @@ class HingeLoss(Loss):
         value = k * float(margins[active].sum())
 
         def vjp(g: Any) -> tuple[Any]:
-            return (np.where(active, -y, 0).astype(a.data.dtype, copy=False) * (k * g),)
+            return (xp.where(active, -y, 0).astype(a.data.dtype, copy=False) * (k * g),)
 
         return self._node(value, a, vjp, "hinge_loss")
 
@@ -424,7 +423,7 @@ class MultiMarginLoss(Loss):
         _scores_2d("MultiMarginLoss", s, "scores")
         labels = _labels("MultiMarginLoss", target, s)
         batch, classes = s.shape
-        rows = np.arange(batch)
+        rows = xp.arange(batch)
         m = (self.margin - s.data[rows, labels])[:, None] + s.data
         m[rows, labels] = 0
         active = m > 0

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from os import PathLike
 from typing import Any
 
-import numpy as np
-
+from ..backend import xp
 from ..tensor import Tensor
 
 
@@ -22,7 +21,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, *, label: str | None = None) -> None:
-        super().__init__(np.asarray(data), requires_grad=True, label=label)
+        super().__init__(xp.asarray(data), requires_grad=True, label=label)
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("tensor"):]
@@ -88,7 +87,7 @@ class Module:
         return self.train(False)
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, np.ndarray]:
+    def state_dict(self) -> dict[str, xp.ndarray]:
         """A copy of every parameter's array, keyed by its dotted name."""
         return {name: p.data.copy() for name, p in self.named_parameters()}
 
@@ -105,7 +104,7 @@ class Module:
         for name, value in state.items():
             if name not in params:
                 continue
-            value = np.asarray(value)
+            value = xp.asarray(value)
             target = params[name]
             if value.shape != target.shape:
                 raise ValueError(

@@ -26,9 +26,8 @@ from collections.abc import Iterable
 from numbers import Real
 from typing import Any
 
-import numpy as np
-
 from .. import ops
+from ..backend import xp
 from ..tensor import Tensor
 from .module import Module
 
@@ -82,7 +81,7 @@ class Regularizer:
         """lambda * Omega(theta) as a scalar Tensor (a constant 0 if nothing is penalized)."""
         terms = [self._omega(p) for _, p in self.selected(params)]
         if not terms:
-            return Tensor(np.zeros((), dtype=np.float32))
+            return Tensor(xp.zeros((), dtype=xp.float32))
         total = terms[0]
         for term in terms[1:]:
             total = ops.add(total, term)
