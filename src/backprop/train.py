@@ -85,8 +85,7 @@ class History:
             if v
         }
         return [
-            {"epoch": i + 1, **{k: v[i] for k, v in columns.items()}}
-            for i in range(len(self.loss))
+            {"epoch": i + 1, **{k: v[i] for k, v in columns.items()}} for i in range(len(self.loss))
         ]
 
 
@@ -309,91 +308,89 @@ def fit(
     bar = _progress_bar(progress, (epochs - first_epoch + 1) * math.ceil(n / m))
     started = time.perf_counter()
     model.train()
-    # Overflow shows up as a non-finite cost and stops training with TrainingDiverged below,
-    # so NumPy's own overflow warnings would only repeat it.
-    quiet = np.errstate(over="ignore", invalid="ignore")
-    quiet.__enter__()
     try:
-        for epoch in range(first_epoch, epochs + 1):
-            epoch_start = [p.data.copy() for p in params]
-            if bar is not None:
-                bar.set_description(f"epoch {epoch}/{epochs}")
-            order = rng.permutation(n) if shuffle and m < n else None
-            total = 0.0
-            for step, start in enumerate(range(0, n, m), 1):
-                if order is None:
-                    xb, yb = X[start : start + m], y_all[start : start + m]
-                else:
-                    idx = order[start : start + m]
-                    xb, yb = X[idx], y_all[idx]
-                optimizer.zero_grad()
-                cost = loss_fn(model(Tensor(xb)), yb)
-                if regularization is not None:
-                    cost = cost + regularization(model)
-                value = float(cost.data)
-                if not math.isfinite(value):
-                    _restore_finite(params, epoch_start)
-                    raise TrainingDiverged(
-                        f"training diverged: the cost is {value} at epoch {epoch}, step {step} "
-                        f"(learning rate {optimizer.lr:g}); try a smaller learning rate"
-                    )
-                cost.backward()
-                optimizer.step()
-                total += value * len(xb)
+        # Overflow shows up as a non-finite cost and stops training with TrainingDiverged below,
+        # so NumPy's own overflow warnings would only repeat it.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for epoch in range(first_epoch, epochs + 1):
+                epoch_start = [p.data.copy() for p in params]
                 if bar is not None:
-                    bar.update(1)
-            train_cost = total / n
-            history.loss.append(train_cost)
-            history.lr.append(float(optimizer.lr))
-            history.epochs_run = epoch
-            logs = {"epoch": epoch, "loss": train_cost}
-            if X_val is not None:
-                model.eval()
-                val_cost, val_acc = _evaluate(model, loss_fn, X_val, y_val)
-                model.train()
-                history.val_loss.append(val_cost)
-                logs["val_loss"] = val_cost
-                if val_acc is not None:
-                    history.val_accuracy.append(val_acc)
-                    logs["val_accuracy"] = val_acc
-            if bar is not None:
-                bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "epoch"})
-            if scheduler is not None:
-                scheduler.step()
-            if checkpoint is not None:
-                extra = {"history": history.to_dict()}
+                    bar.set_description(f"epoch {epoch}/{epochs}")
+                order = rng.permutation(n) if shuffle and m < n else None
+                total = 0.0
+                for step, start in enumerate(range(0, n, m), 1):
+                    if order is None:
+                        xb, yb = X[start : start + m], y_all[start : start + m]
+                    else:
+                        idx = order[start : start + m]
+                        xb, yb = X[idx], y_all[idx]
+                    optimizer.zero_grad()
+                    cost = loss_fn(model(Tensor(xb)), yb)
+                    if regularization is not None:
+                        cost = cost + regularization(model)
+                    value = float(cost.data)
+                    if not math.isfinite(value):
+                        _restore_finite(params, epoch_start)
+                        raise TrainingDiverged(
+                            f"training diverged: the cost is {value} at epoch {epoch}, step {step} "
+                            f"(learning rate {optimizer.lr:g}); try a smaller learning rate"
+                        )
+                    cost.backward()
+                    optimizer.step()
+                    total += value * len(xb)
+                    if bar is not None:
+                        bar.update(1)
+                train_cost = total / n
+                history.loss.append(train_cost)
+                history.lr.append(float(optimizer.lr))
+                history.epochs_run = epoch
+                logs = {"epoch": epoch, "loss": train_cost}
+                if X_val is not None:
+                    model.eval()
+                    val_cost, val_acc = _evaluate(model, loss_fn, X_val, y_val)
+                    model.train()
+                    history.val_loss.append(val_cost)
+                    logs["val_loss"] = val_cost
+                    if val_acc is not None:
+                        history.val_accuracy.append(val_acc)
+                        logs["val_accuracy"] = val_acc
+                if bar is not None:
+                    bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "epoch"})
                 if scheduler is not None:
-                    extra["scheduler"] = scheduler.state_dict()
-                save_checkpoint(
-                    checkpoint,
-                    model,
-                    optimizer,
-                    epoch=epoch,
-                    rng_state=rng.bit_generator.state,
-                    extra=extra,
-                )
-            if patience is not None:
-                if history.val_loss[-1] < best_val:
-                    best_val, since_best = history.val_loss[-1], 0
-                    best_state, history.best_epoch = model.state_dict(), epoch
-                else:
-                    since_best += 1
-            if any(bool(cb(epoch, logs)) for cb in callbacks):
-                history.stop_reason = "callback"
-                break
-            if patience is not None and since_best >= patience:
-                history.stop_reason = "early_stopping"
-                break
-            if tol is not None and len(history.loss) > 1:
-                if abs(history.loss[-1] - history.loss[-2]) < tol:
-                    history.stop_reason = "tol"
+                    scheduler.step()
+                if checkpoint is not None:
+                    extra = {"history": history.to_dict()}
+                    if scheduler is not None:
+                        extra["scheduler"] = scheduler.state_dict()
+                    save_checkpoint(
+                        checkpoint,
+                        model,
+                        optimizer,
+                        epoch=epoch,
+                        rng_state=rng.bit_generator.state,
+                        extra=extra,
+                    )
+                if patience is not None:
+                    if history.val_loss[-1] < best_val:
+                        best_val, since_best = history.val_loss[-1], 0
+                        best_state, history.best_epoch = model.state_dict(), epoch
+                    else:
+                        since_best += 1
+                if any(bool(cb(epoch, logs)) for cb in callbacks):
+                    history.stop_reason = "callback"
                     break
-        else:
-            history.stop_reason = "epochs"
-        if best_state is not None:  # early stopping keeps the weights of the best epoch
-            model.load_state_dict(best_state)
+                if patience is not None and since_best >= patience:
+                    history.stop_reason = "early_stopping"
+                    break
+                if tol is not None and len(history.loss) > 1:
+                    if abs(history.loss[-1] - history.loss[-2]) < tol:
+                        history.stop_reason = "tol"
+                        break
+            else:
+                history.stop_reason = "epochs"
+            if best_state is not None:  # early stopping keeps the weights of the best epoch
+                model.load_state_dict(best_state)
     finally:
-        quiet.__exit__(None, None, None)
         if bar is not None:
             bar.close()
         history.seconds = time.perf_counter() - started
