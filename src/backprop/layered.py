@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .data._checks import all_finite
 from .errors import TrainingDiverged
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS
@@ -212,7 +213,7 @@ class Network:
             raise ValueError(
                 f"layer 1 expects {self.sizes[0]} features, got {X.shape[1]}; X has shape {shape}"
             )
-        if not np.isfinite(X).all():
+        if not all_finite(X):
             bad = np.argwhere(~np.isfinite(X))[0]
             raise ValueError(
                 f"X contains NaN or infinite values (first at row {bad[0]}, column {bad[1]})"

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .data._checks import all_finite
 from .data.preprocessing import one_hot
 from .errors import TrainingDiverged
 from .io import load_checkpoint, save_checkpoint
@@ -151,9 +152,7 @@ def _prepare_inputs(X: Any, dtype: np.dtype, what: str) -> np.ndarray:
         raise ValueError(f"fit: {what} must be 2-D (examples, features), got shape {X.shape}")
     if X.shape[0] == 0:
         raise ValueError(f"fit: {what} is empty (shape {X.shape})")
-    # A sum is one pass without a temporary; only if it is not finite (a NaN or inf, or an
-    # overflow of large finite values) is every element checked.
-    if not np.isfinite(X.sum()) and not np.all(np.isfinite(X)):
+    if not all_finite(X):
         rows = np.unique(np.nonzero(~np.isfinite(X))[0])
         raise ValueError(
             f"fit: {what} contains NaN or infinite values (in {len(rows)} rows, first row "

@@ -21,3 +21,13 @@ def check_noise(name: str, value: float) -> float:
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return value
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """Whether no element is NaN or infinite. One sum (a pass without a temporary) settles the
+    common case; only a sum that is not finite (a NaN or inf, or large values overflowing it)
+    leads to the element-wise check."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(a.sum()):
+            return True
+    return bool(np.isfinite(a).all())
