@@ -38,6 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .data._checks import all_finite
+from .data.preprocessing import one_hot
 from .errors import TrainingDiverged
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS
@@ -236,15 +237,13 @@ class Network:
                     f"integer labels must lie in 0..{n_out - 1} (one per output neuron); "
                     f"found {found.tolist()}"
                 )
-            onehot = np.zeros((m, n_out), dtype=self.dtype)
-            onehot[np.arange(m), labels] = 1
-            return onehot
+            return one_hot(labels, n_out).astype(self.dtype, copy=False)
         if Y.ndim != 2 or Y.shape[1] != n_out:
             raise ValueError(
                 f"Y must be ({m}, {n_out}) targets or ({m},) integer labels; got shape {Y.shape}"
             )
         Y = Y.astype(self.dtype, copy=False)
-        if not np.isfinite(Y).all():
+        if not all_finite(Y):
             raise ValueError("Y contains NaN or infinite values")
         return Y
 
