@@ -234,25 +234,28 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     shared by all B rows of X (B, K), so their gradients are batch sums:
     dE/dX = G W,   dE/dW = G^T X  (BP4, summed over the batch),   dE/db = sum_rows G  (BP3).
     """
-    if x.shape[-1] != weight.shape[-1]:
+    X, W = x.data, weight.data
+    if X.shape[-1] != W.shape[-1]:
         raise ValueError(
-            f"linear: input of shape {x.shape} has {x.shape[-1]} features but the weight of "
-            f"shape {weight.shape} expects {weight.shape[-1]}"
+            f"linear: input of shape {X.shape} has {X.shape[-1]} features but the weight of "
+            f"shape {W.shape} expects {W.shape[-1]}"
         )
-    out = x.data @ weight.data.T
+    out = X @ W.T
     if bias is not None:
         out += bias.data
     parents = (x, weight) if bias is None else (x, weight, bias)
 
     def vjp(g: Any) -> tuple[Any, ...]:
-        g2 = g.reshape(-1, g.shape[-1])
+        # Rows of any leading shape are examples: flatten them to (B, M) and (B, K).
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
         grads = (
-            g @ weight.data if x.requires_grad else None,
-            g2.T @ x.data.reshape(-1, x.shape[-1]) if weight.requires_grad else None,
+            g @ W if x.requires_grad else None,
+            g2.T @ X2 if weight.requires_grad else None,
         )
         if bias is None:
             return grads
-        return (*grads, g2.sum(axis=0) if bias.requires_grad else None)
+        return (*grads, xp.add.reduce(g2, axis=0) if bias.requires_grad else None)
 
     return make_node(out, parents, vjp, "linear")
 

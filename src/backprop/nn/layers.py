@@ -51,11 +51,12 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x, self.weight.data.dtype)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
             where = f" at {self.name}" if self.name else ""
             raise ValueError(
                 f"{self!r}{where} expects input of shape (batch, {self.in_features}), "
-                f"got shape {x.shape}"
+                f"got shape {shape}"
             )
         return ops.linear(x, self.weight, self.bias)
 

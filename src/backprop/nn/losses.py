@@ -300,9 +300,10 @@ class CrossEntropyLoss(Loss):
         z = _output(output)
         _scores_2d("CrossEntropyLoss", z, "logits")
         batch, classes = z.shape
-        shifted = z.data - z.data.max(axis=1, keepdims=True)
+        # The ufuncs' own reductions: the ndarray methods add a Python layer on every call.
+        shifted = z.data - xp.maximum.reduce(z.data, axis=1, keepdims=True)
         e = xp.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
+        s = xp.add.reduce(e, axis=1, keepdims=True)
         lse = xp.log(s)  # logsumexp(z) - max(z), per row
         k = self._scale(batch)
         y = _raw(target)
