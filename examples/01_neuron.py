@@ -2,15 +2,12 @@
 threshold, sigmoid, tanh, ReLU and linear activations applied to it with their derivatives, and a
 picture of all five curves and derivatives (activations.png).
 
-Usage: python examples/01_neuron.py [OUTPUT_FOLDER]   (default backprop-out/neuron)
+Usage: python examples/01_neuron.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/neuron, default backprop-out/neuron; EPOCHS overrides the
+epochs of a demo that trains). The same as `backprop demo neuron`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import neuron
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/neuron")
-    out.mkdir(parents=True, exist_ok=True)
-    neuron.run(out)
+    raise SystemExit(main("neuron"))

@@ -2,17 +2,12 @@
 XOR = AND(OR, NAND) as a two-layer network, and the perceptron rule, which learns AND, OR, NAND and
 NOT but never converges on XOR.
 
-Usage: python examples/02_gates.py [OUTPUT_FOLDER [EPOCHS]]
-(default folder backprop-out/gates; EPOCHS overrides the demo's number of epochs)
+Usage: python examples/02_gates.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/gates, default backprop-out/gates; EPOCHS overrides the
+epochs of a demo that trains). The same as `backprop demo gates`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import gates
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/gates")
-    out.mkdir(parents=True, exist_ok=True)
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else None
-    gates.run(out, epochs=epochs)
+    raise SystemExit(main("gates"))

@@ -3,15 +3,12 @@ z3 = tanh(z1 + z2 - 1), z4 = tanh(-(z1 + z2) - 1), and the second solution z3 = 
 z4 = tanh(1 - (z1 - z2)). Prints both tables of the slide (rounded and exact), shows that z3 + z4
 separates the XOR classes and draws the decision regions (xor_hand.png, xor_hand_second.png).
 
-Usage: python examples/03_xor_hand.py [OUTPUT_FOLDER]   (default backprop-out/xor-hand)
+Usage: python examples/03_xor_hand.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/xor-hand, default backprop-out/xor-hand; EPOCHS overrides the
+epochs of a demo that trains). The same as `backprop demo xor-hand`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import xor_hand
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/xor-hand")
-    out.mkdir(parents=True, exist_ok=True)
-    xor_hand.run(out)
+    raise SystemExit(main("xor-hand"))

@@ -2,17 +2,12 @@
 trained from eight seeds ends at different weights, its hidden neurons computing different gates;
 some starts get stuck in a local minimum.
 
-Usage: python examples/04_xor_learned.py [OUTPUT_FOLDER [EPOCHS]]
-(default folder backprop-out/xor-learned; EPOCHS overrides the demo's number of epochs)
+Usage: python examples/04_xor_learned.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/xor-learned, default backprop-out/xor-learned; EPOCHS overrides the
+epochs of a demo that trains). The same as `backprop demo xor-learned`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import xor_learned
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/xor-learned")
-    out.mkdir(parents=True, exist_ok=True)
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else None
-    xor_learned.run(out, epochs=epochs)
+    raise SystemExit(main("xor-learned"))

@@ -2,15 +2,12 @@
 backward pass df/dx = 4, df/dy = 4, df/dz = -2 as a table, and the graph drawn by Graphviz
 (graph.png, graph.svg, graph.dot).
 
-Usage: python examples/07_graph.py [OUTPUT_FOLDER]   (default backprop-out/graph)
+Usage: python examples/07_graph.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/graph, default backprop-out/graph; EPOCHS overrides the
+epochs of a demo that trains). The same as `backprop demo graph`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import graph
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/graph")
-    out.mkdir(parents=True, exist_ok=True)
-    graph.run(out)
+    raise SystemExit(main("graph"))

@@ -2,16 +2,12 @@
 needed"): timings of central differences and of one backward pass for networks of growing size,
 and how closely the two gradients agree.
 
-Usage: python examples/09_numerical_gradient.py [OUTPUT_FOLDER]
-(default backprop-out/numerical-gradient)
+Usage: python examples/09_numerical_gradient.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/numerical-gradient, default backprop-out/numerical-gradient; EPOCHS
+overrides the epochs of a demo that trains). The same as `backprop demo numerical-gradient`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import numerical_gradient
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/numerical-gradient")
-    out.mkdir(parents=True, exist_ok=True)
-    numerical_gradient.run(out)
+    raise SystemExit(main("numerical-gradient"))

@@ -3,17 +3,12 @@ mini-batches of 10, eta = 3.0, trained with the four equations BP1-BP4 (layered.
 with the graph engine (fit) from the same start, per-epoch test accuracy of both, then one run on
 Fashion-MNIST if it is installed (accuracy.png, hidden_units.png).
 
-Usage: python examples/10_nielsen.py [OUTPUT_FOLDER [EPOCHS]]
-(default folder backprop-out/nielsen; EPOCHS overrides the demo's number of epochs)
+Usage: python examples/10_nielsen.py [FOLDER [EPOCHS]]
+(pictures in FOLDER/nielsen, default backprop-out/nielsen; EPOCHS overrides the
+epochs of a demo that trains). The same as `backprop demo nielsen`.
 """
 
-import sys
-from pathlib import Path
-
-from backprop.demos import nielsen
+from backprop.demos import main
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "backprop-out/nielsen")
-    out.mkdir(parents=True, exist_ok=True)
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else None
-    nielsen.run(out, epochs=epochs)
+    raise SystemExit(main("nielsen"))

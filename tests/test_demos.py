@@ -302,3 +302,30 @@ def test_nielsen_layered_and_graph_engine_agree(tmp_path, capsys):
         assert r["fashion_accuracy"] is None and "apt-get install dataset-fashion-mnist" in out
     for path in r["files"]:
         assert_png(path)
+
+
+# ---------------------------------------------------------------------- the scripts in examples/
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_every_demo_has_an_example_script_in_lecture_order():
+    scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
+    assert [s[3:-3].replace("_", "-") for s in scripts] == LECTURE_ORDER[1:]
+    for script in scripts:
+        assert f'main("{script[3:-3].replace("_", "-")}")' in (EXAMPLES / script).read_text()
+
+
+@pytest.mark.parametrize("script", ["03_xor_hand.py", "07_graph.py"])
+def test_example_scripts_run(script, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    name = script[3:-3].replace("_", "-")
+    pictures = list((tmp_path / name).glob("*.png"))
+    assert pictures
+    for picture in pictures:
+        assert_png(picture)
