@@ -117,7 +117,7 @@ def bench_scalar() -> dict[str, float]:
 
 # ---------------------------------------------------------------------- tensor engine
 BATCH, N_IN, N_HIDDEN, N_OUT = 64, 784, 100, 10
-TENSOR_REPEATS = 400
+ROUNDS, BLOCK, WARM = 20, 25, 5  # rounds; calls per contender per round; untimed calls first
 
 
 def _numpy_step(X: np.ndarray, y: np.ndarray, W1, b1, W2, b2) -> tuple[float, list[np.ndarray]]:
@@ -180,13 +180,18 @@ def bench_tensor() -> dict[str, float]:
     for _ in range(20):  # warm-up
         for fn in contenders.values():
             fn()
-    for r in range(TENSOR_REPEATS):
-        # Interleaved, so machine noise hits all alike, and rotated, so that each runs after
-        # each of the others equally often (whoever follows PyTorch finds the caches cold).
+    for r in range(ROUNDS):
+        # Rounds interleave the contenders so that machine noise hits all alike, in an order that
+        # rotates. Within a round each runs a block of calls, the first few untimed: switching
+        # libraries leaves cold caches and a churned allocator to whoever comes next (measured:
+        # a third slower for one call right after PyTorch), which is not the library's own speed.
         for name in rotated(list(contenders), r):
-            start = time.perf_counter()
-            contenders[name]()
-            times[name].append(time.perf_counter() - start)
+            fn = contenders[name]
+            for i in range(BLOCK):
+                start = time.perf_counter()
+                fn()
+                if i >= WARM:
+                    times[name].append(time.perf_counter() - start)
     medians = {name: statistics.median(t) for name, t in times.items()}
     title = f"MLP {N_IN}-{N_HIDDEN}-{N_OUT}, batch {BATCH} float32, forward+backward"
     print(f"\nTensor engine: {title}")
