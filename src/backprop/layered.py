@@ -249,17 +249,21 @@ class Network:
 
     # --- forward and backward ---------------------------------------------------------------------
 
-    def _forward(self, X: np.ndarray, keep_z: bool = False) -> tuple[list[np.ndarray], list]:
+    def _forward(
+        self, X: np.ndarray, keep_z: bool = False, keep_last_z: bool = False
+    ) -> tuple[list[np.ndarray], list]:
         """A^0 = X, then Z^l = A^{l-1} (w^l)^T + b^l and A^l = sigma(Z^l) for l = 1..L.
 
-        Returns the activations [A^0, ..., A^L] and, if ``keep_z``, copies [Z^1, ..., Z^L].
+        Returns the activations [A^0, ..., A^L] and copies of [Z^1, ..., Z^L] if ``keep_z``
+        ([Z^L] alone if ``keep_last_z``, what the cross-entropy cost needs).
         """
         activations = [X]
         zs = []
-        for W, b in zip(self.weights, self.biases, strict=True):
+        last = len(self.weights) - 1
+        for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = activations[-1] @ W.T
             z += b
-            if keep_z:
+            if keep_z or (keep_last_z and l == last):
                 zs.append(z.copy())
             self._activate(z)
             activations.append(z)
@@ -340,7 +344,7 @@ class Network:
     # --- cost and evaluation ----------------------------------------------------------------------
 
     def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
-        activations, zs = self._forward(X, keep_z=self.cost_name == "cross_entropy")
+        activations, zs = self._forward(X, keep_last_z=self.cost_name == "cross_entropy")
         return self._cost_sum(activations[-1], zs, Y) / len(X)
 
     def _cost_sum(self, a_L: np.ndarray, zs: list, Y: np.ndarray) -> float:
@@ -349,9 +353,10 @@ class Network:
             diff = (a_L - Y).astype(np.float64, copy=False)
             return 0.5 * float(np.vdot(diff, diff))
         # -[y ln a + (1-y) ln(1-a)] with a = sigma(z) equals softplus(z) - y z, and
-        # softplus(z) = max(z, 0) + ln(1 + e^{-|z|}) never overflows, even where a rounds to 0 or 1.
+        # softplus(z) = ln(1 + e^z) = logaddexp(0, z) never overflows, even where a rounds to 0, 1.
         z_L = zs[-1]
-        per_entry = np.maximum(z_L, 0) - Y * z_L + np.log1p(np.exp(-np.abs(z_L)))
+        per_entry = np.logaddexp(0, z_L)
+        per_entry -= Y * z_L
         return float(np.sum(per_entry, dtype=np.float64))
 
     @staticmethod
@@ -475,7 +480,9 @@ class Network:
                 # of X, but stays in cache (a 60,000 x 784 copy does not).
                 rows = perm[k : k + mini_batch_size]
                 x_batch, y_batch = X[rows], Y[rows]
-                activations, zs = self._forward(x_batch, keep_z=self.cost_name == "cross_entropy")
+                activations, zs = self._forward(
+                    x_batch, keep_last_z=self.cost_name == "cross_entropy"
+                )
                 total += self._cost_sum(activations[-1], zs, y_batch)
                 if not np.isfinite(total):
                     self._diverged(layers, last_finite, total, epoch, eta, k // mini_batch_size + 1)
