@@ -175,7 +175,7 @@ class Tensor:
                     f"shape {self.shape}: pass grad= (dE/d output) of that shape, or reduce it "
                     f"first, e.g. .sum() or .mean()"
                 )
-            return xp.ones_like(self.data)
+            return xp.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # dE/dE = 1
         g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.data.dtype)
         if g.shape != self.shape:
             raise ValueError(

@@ -103,7 +103,7 @@ def _labels(who: str, target: Any, out: Tensor) -> xp.ndarray:
             raise ValueError(f"{who}: class labels must be integers, got dtype {y.dtype}")
     # One reduction checks both ends: seen as unsigned, a negative label is huge.
     unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
-    if batch and unsigned.max() >= classes:
+    if batch and xp.maximum.reduce(unsigned) >= classes:
         i = int(xp.flatnonzero((y < 0) | (y >= classes))[0])
         raise ValueError(
             f"{who}: label {y[i]} (example {i}) is out of range for {classes} classes; "
@@ -327,7 +327,7 @@ class CrossEntropyLoss(Loss):
         else:
             labels = _labels("CrossEntropyLoss", y, z)
             rows = xp.arange(batch)
-            value = k * float((lse.reshape(-1) - shifted[rows, labels]).sum())
+            value = k * float(xp.add.reduce(lse[:, 0] - shifted[rows, labels]))
 
             def vjp(g: Any) -> tuple[Any]:
                 grad = e / s  # the softmax p, a fresh array
