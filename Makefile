@@ -29,6 +29,7 @@ test: system-deps $(VENV)/.installed-test
 
 bench: system-deps $(VENV)/.installed-bench
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/step.py
 	$(BIN)/python bench/train.py
 	$(BIN)/python bench/fashion.py
 
