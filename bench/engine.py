@@ -128,10 +128,11 @@ def _numpy_step(X: np.ndarray, y: np.ndarray, W1, b1, W2, b2) -> tuple[float, li
     z2 = a1 @ W2.T
     z2 += b2
     shifted = z2 - z2.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    e = np.exp(shifted)
+    s = e.sum(axis=1, keepdims=True)
     rows = np.arange(len(y))
-    loss = float(np.mean(lse[:, 0] - shifted[rows, y]))
-    delta2 = np.exp(shifted - lse)
+    loss = float(np.mean(np.log(s)[:, 0] - shifted[rows, y]))
+    delta2 = e / s  # the softmax, from the one exponential
     delta2[rows, y] -= 1
     delta2 /= len(y)
     delta1 = (delta2 @ W2) * (z1 > 0)

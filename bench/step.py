@@ -22,46 +22,16 @@ import numpy as np
 
 import backprop as bp
 from common import limit_threads, rotated, thread_argument
+from engine import _numpy_step
+from train import numpy_step
 
 LR = 0.01
 
 
-def fused_step(xb, yb, W1, b1, W2, b2) -> None:
-    z1 = xb @ W1.T
-    z1 += b1
-    a1 = np.maximum(z1, 0)
-    z2 = a1 @ W2.T
-    z2 += b2
-    z2 -= z2.max(axis=1, keepdims=True)
-    np.exp(z2, out=z2)
-    z2 /= z2.sum(axis=1, keepdims=True)
-    z2[np.arange(len(yb)), yb] -= 1
-    z2 *= LR / len(yb)
-    d1 = z2 @ W2
-    d1 *= z1 > 0
-    W2 -= z2.T @ a1
-    b2 -= z2.sum(axis=0)
-    W1 -= d1.T @ xb
-    b1 -= d1.sum(axis=0)
-
-
-def unfused_step(xb, yb, W1, b1, W2, b2) -> float:
-    z1 = xb @ W1.T
-    z1 += b1
-    a1 = np.maximum(z1, 0)
-    z2 = a1 @ W2.T
-    z2 += b2
-    shifted = z2 - z2.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    s = e.sum(axis=1, keepdims=True)
-    rows = np.arange(len(yb))
-    value = float((np.log(s)[:, 0] - shifted[rows, yb]).sum()) / len(yb)
-    g2 = e / s
-    g2[rows, yb] -= 1
-    g2 /= len(yb)
-    g1 = (g2 @ W2) * (z1 > 0)
-    grads = (g1.T @ xb, g1.sum(axis=0), g2.T @ a1, g2.sum(axis=0))
-    for w, g in zip((W1, b1, W2, b2), grads, strict=True):
+def unfused_step(xb, yb, *params) -> float:
+    """The loss value and gradients of ``engine._numpy_step``, then w -= lr * g per parameter."""
+    value, grads = _numpy_step(xb, yb, *params)
+    for w, g in zip(params, grads, strict=True):
         w -= LR * g
     return value
 
@@ -89,7 +59,7 @@ def main() -> None:
         return value
 
     steps = {
-        "fused": lambda xb, yb: fused_step(xb, yb, *fused_params),
+        "fused": lambda xb, yb: numpy_step(xb, yb, fused_params, "relu", LR),
         "unfused": lambda xb, yb: unfused_step(xb, yb, *unfused_params),
         "backprop": backprop_step,
     }

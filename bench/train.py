@@ -35,35 +35,40 @@ SIZES = (784, 100, 10)
 LR = 0.1
 
 
-def numpy_epoch(X, y, params, batch, activation, rng) -> None:
-    """Mini-batch SGD written out: z = xW^T + b, softmax cross-entropy, w -= lr * mean gradient."""
+def numpy_step(xb, yb, params, activation: str, lr: float = LR) -> None:
+    """One SGD step written out and fused: z = xW^T + b, softmax cross-entropy, the learning rate
+    folded into delta^L so that w -= (eta/m) sum_x delta^x (a^x)^T needs no separate scaling."""
     W1, b1, W2, b2 = params
+    z1 = xb @ W1.T
+    z1 += b1
+    if activation == "relu":
+        a1 = np.maximum(z1, 0)
+    else:
+        a1 = 1 / (1 + np.exp(-z1))
+    z2 = a1 @ W2.T
+    z2 += b2
+    z2 -= z2.max(axis=1, keepdims=True)
+    np.exp(z2, out=z2)
+    z2 /= z2.sum(axis=1, keepdims=True)
+    z2[np.arange(len(yb)), yb] -= 1  # delta^L = softmax - onehot
+    z2 *= lr / len(yb)
+    d1 = z2 @ W2
+    if activation == "relu":
+        d1 *= z1 > 0
+    else:
+        d1 *= a1 * (1 - a1)
+    W2 -= z2.T @ a1
+    b2 -= z2.sum(axis=0)
+    W1 -= d1.T @ xb
+    b1 -= d1.sum(axis=0)
+
+
+def numpy_epoch(X, y, params, batch, activation, rng) -> None:
+    """Mini-batch SGD by hand: shuffled batches through ``numpy_step``."""
     order = rng.permutation(len(X))
     for start in range(0, len(X), batch):
         idx = order[start : start + batch]
-        xb, yb = X[idx], y[idx]
-        z1 = xb @ W1.T
-        z1 += b1
-        if activation == "relu":
-            a1 = np.maximum(z1, 0)
-        else:
-            a1 = 1 / (1 + np.exp(-z1))
-        z2 = a1 @ W2.T
-        z2 += b2
-        z2 -= z2.max(axis=1, keepdims=True)
-        np.exp(z2, out=z2)
-        z2 /= z2.sum(axis=1, keepdims=True)
-        z2[np.arange(len(yb)), yb] -= 1  # delta^L = softmax - onehot
-        z2 *= LR / len(yb)
-        d1 = z2 @ W2
-        if activation == "relu":
-            d1 *= z1 > 0
-        else:
-            d1 *= a1 * (1 - a1)
-        W2 -= z2.T @ a1
-        b2 -= z2.sum(axis=0)
-        W1 -= d1.T @ xb
-        b1 -= d1.sum(axis=0)
+        numpy_step(X[idx], y[idx], params, activation)
 
 
 def make_contenders(X, y, activation: str, batch: int) -> dict[str, Callable[[int], None]]:
