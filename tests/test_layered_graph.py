@@ -21,6 +21,15 @@ def graph_gradients(net: Network, X: np.ndarray, Y: np.ndarray):
     ], float(cost.data)
 
 
+def assert_layered_equals_graph(net: Network, X: np.ndarray, Y: np.ndarray) -> None:
+    """BP1-BP4's cost and gradients equal the graph engine's on the same weights."""
+    grads_W, grads_b = net.backprop(X, Y)
+    graph_W, graph_b, graph_cost = graph_gradients(net, X, Y)
+    assert graph_cost == pytest.approx(net.cost(X, Y), rel=1e-12)
+    for mine, theirs in zip(grads_W + grads_b, graph_W + graph_b, strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "linear"])
 @pytest.mark.parametrize("sizes", [[3, 5, 4, 2], [4, 7, 3], [2, 1]])
 def test_bp1_to_bp4_equal_the_graph_engine(activation, sizes):
@@ -28,22 +37,14 @@ def test_bp1_to_bp4_equal_the_graph_engine(activation, sizes):
     net = Network(sizes, activation=activation, init="normal", seed=1, dtype=np.float64)
     X = rng.standard_normal((6, sizes[0]))
     Y = rng.random((6, sizes[-1]))
-    grads_W, grads_b = net.backprop(X, Y)
-    graph_W, graph_b, graph_cost = graph_gradients(net, X, Y)
-    assert graph_cost == pytest.approx(net.cost(X, Y), rel=1e-12)
-    for mine, theirs in zip(grads_W + grads_b, graph_W + graph_b, strict=True):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+    assert_layered_equals_graph(net, X, Y)
 
 
 def test_cross_entropy_cost_equals_summed_bce_over_examples():
     rng = np.random.default_rng(3)
     net = Network([4, 6, 3], cost="cross_entropy", seed=2, dtype=np.float64)
     X, Y = rng.standard_normal((5, 4)), (rng.random((5, 3)) > 0.5).astype(float)
-    grads_W, grads_b = net.backprop(X, Y)
-    graph_W, graph_b, graph_cost = graph_gradients(net, X, Y)
-    assert graph_cost == pytest.approx(net.cost(X, Y), rel=1e-12)
-    for mine, theirs in zip(grads_W + grads_b, graph_W + graph_b, strict=True):
-        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-14)
+    assert_layered_equals_graph(net, X, Y)
 
 
 def test_to_sequential_shares_memory_so_fit_trains_the_network():
