@@ -7,20 +7,28 @@ it returns dE/dX for each parent X. ``backward()`` is the lectures' "top-down ch
 
     dE/dz = sum over the nodes k that use z of  dE/dz_k * dz_k/dz
 
-visited in reverse topological order, so every node's gradient is complete (summed over all paths,
-the seed's fan-out rule dE/dz5 = sum_k dE/dz_k dz_k/dz5) before it is passed further down.
+visited in reverse topological order (newest node first: a node is always created after its
+parents), so every node's gradient is complete (summed over all paths, the seed's fan-out rule
+dE/dz5 = sum_k dE/dz_k dz_k/dz5) before it is passed further down.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterator, Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 from .backend import xp
 
 ArrayLike = Any
 VJP = Callable[[Any], Sequence[Any]]
+
+
+# Every Tensor gets the next number at creation: parents always have smaller numbers than the
+# nodes computed from them, which is the order the reverse sweep needs (see ``_sweep``).
+_creation = itertools.count()
 
 
 class _GradMode:
@@ -50,7 +58,9 @@ class Tensor:
     that made the node ("" for a leaf) and ``label`` is an optional name for tables and drawings.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_vjp", "op", "label", "__weakref__")
+    __slots__ = (
+        "data", "grad", "requires_grad", "_parents", "_vjp", "_seq", "op", "label", "__weakref__"
+    )
     # Make NumPy defer ``ndarray * Tensor`` to Tensor.__rmul__ instead of broadcasting elementwise.
     __array_ufunc__ = None
 
@@ -68,6 +78,7 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._vjp: VJP | None = None
+        self._seq = next(_creation)
         self.op = ""
         self.label = label
 
@@ -187,50 +198,39 @@ class Tensor:
     # Filled in by ops.py, which keeps each operation's forward and VJP side by side.
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that lead to ``root`` (requiring grad), parents before children, without recursion.
-
-    Iterative depth-first search: a node is emitted after all of its parents, so the reverse of
-    this list is a valid order for the top-down chain rule, however deep the graph.
-    """
-    order: list[Tensor] = []
-    visited = {root}  # Tensors hash by identity
-    # Each stack entry is a node and an iterator over the parents still to visit.
-    stack = [(root, iter(root._parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent.requires_grad and parent not in visited:
-                visited.add(parent)
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> list[tuple[Tensor, Any]]:
-    """(node, dE/dnode) in reverse topological order: for the leaves only, or for every node.
+    """(node, dE/dnode) for the leaves only, or for every node, without recursion.
 
-    ``pending`` holds each node's gradient while it is being summed over the node's children.
+    Inner nodes are visited newest first. A node is created after its parents, so its creation
+    number ``_seq`` is larger than theirs: by the time a node comes off the heap, every node that
+    uses it (all newer) has passed its contribution down, and its gradient is complete. ``pending``
+    holds each inner node's gradient while it is being summed over the node's children, ``leaves``
+    each leaf's; a node enters the heap with its first contribution, so only the part of the graph
+    that leads to ``root`` and requires grad is ever visited.
     """
+    if root._vjp is None:
+        return [(root, seed)]
     result = []
     pending: dict[Tensor, Any] = {root: seed}
-    for node in reversed(topological_order(root)):
-        g = pending.pop(node, None)
-        if g is None:
-            continue
-        vjp = node._vjp
-        if vjp is None or keep_inner:
+    leaves: dict[Tensor, Any] = {}
+    heap = [(-root._seq, root)]
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(node)
+        if keep_inner:
             result.append((node, g))
-        if vjp is None:
-            continue
-        for parent, pg in zip(node._parents, vjp(g), strict=True):
+        for parent, pg in zip(node._parents, node._vjp(g), strict=True):
             if pg is None or not parent.requires_grad:
                 continue
-            previous = pending.get(parent)
-            pending[parent] = pg if previous is None else previous + pg
+            into = pending if parent._vjp is not None else leaves
+            previous = into.get(parent)
+            if previous is not None:
+                into[parent] = previous + pg
+            else:
+                into[parent] = pg
+                if into is pending:
+                    heappush(heap, (-parent._seq, parent))
+    result.extend(leaves.items())
     return result
 
 
@@ -295,6 +295,7 @@ def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tens
     out.requires_grad = False
     out._parents = ()
     out._vjp = None
+    out._seq = next(_creation)
     if _GradMode.enabled:
         for p in parents:
             if p.requires_grad:
