@@ -300,11 +300,14 @@ class CrossEntropyLoss(Loss):
         z = _output(output)
         _scores_2d("CrossEntropyLoss", z, "logits")
         batch, classes = z.shape
-        # The ufuncs' own reductions: the ndarray methods add a Python layer on every call.
-        shifted = z.data - xp.maximum.reduce(z.data, axis=1, keepdims=True)
+        # Classes-major (C, B): the max and the sum over each example's C classes become
+        # elementwise operations across C rows, which NumPy vectorises; reducing each of B short
+        # rows of C = 10 costs 3-7x more at batch 64-256.
+        shifted = xp.ascontiguousarray(z.data.T)
+        shifted -= xp.maximum.reduce(shifted, axis=0)
         e = xp.exp(shifted)
-        s = xp.add.reduce(e, axis=1, keepdims=True)
-        lse = xp.log(s)  # logsumexp(z) - max(z), per row
+        s = xp.add.reduce(e, axis=0)
+        lse = xp.log(s)  # logsumexp(z) - max(z), per example
         k = self._scale(batch)
         y = _raw(target)
         if y.ndim == 2:
@@ -314,12 +317,13 @@ class CrossEntropyLoss(Loss):
                     "CrossEntropyLoss: probability targets must be >= 0; for the lectures' "
                     "+-1 codes y pass the one-hot rows (y + 1) / 2"
                 )
-            q_sum = q.sum(axis=1, keepdims=True)
-            value = k * (float(lse.reshape(-1) @ q_sum.reshape(-1)) - float(xp.vdot(q, shifted)))
+            q_sum = xp.add.reduce(q, axis=1)
+            value = k * (float(lse @ q_sum) - float(xp.vdot(q.T, shifted)))
 
             def vjp(g: Any) -> tuple[Any]:
-                grad = e / s
+                grad = e / s  # the softmax p, classes-major
                 grad *= q_sum
+                grad = grad.T  # (B, C), a view
                 grad -= q
                 grad *= k * g
                 return (grad,)
@@ -327,10 +331,10 @@ class CrossEntropyLoss(Loss):
         else:
             labels = _labels("CrossEntropyLoss", y, z)
             rows = xp.arange(batch)
-            value = k * float(xp.add.reduce(lse[:, 0] - shifted[rows, labels]))
+            value = k * float(xp.add.reduce(lse - shifted[labels, rows]))
 
             def vjp(g: Any) -> tuple[Any]:
-                grad = e / s  # the softmax p, a fresh array
+                grad = (e / s).T  # the softmax p as (B, C), a view of a fresh array
                 grad[rows, labels] -= 1  # p - one-hot, without building the one-hot matrix
                 grad *= k * g
                 return (grad,)
