@@ -146,24 +146,25 @@ class Tensor:
         inner nodes keep no gradient; ``gradients()`` returns them when they are wanted.
         """
         seed = self._seed(grad)
-        handed_out: set[int] = {id(seed)}
+        handed_out = {id(seed)}
         for node, g in _sweep(self, seed, keep_inner=False):
+            dtype = node.data.dtype
             if node.grad is None:
                 # Own the array: copy when it might be shared (the seed, a broadcast view, a
                 # gradient passed unchanged to two leaves) or has another dtype than the leaf.
                 # A 0-d result of NumPy arithmetic is a NumPy scalar: make it an array too.
                 if (
-                    not isinstance(g, xp.ndarray)
-                    or id(g) in handed_out
+                    type(g) is not _NDARRAY
                     or g.base is not None
-                    or g.dtype != node.data.dtype
+                    or g.dtype != dtype
+                    or id(g) in handed_out
                 ):
-                    g = xp.array(g, dtype=node.data.dtype)
+                    g = xp.array(g, dtype=dtype)
                 handed_out.add(id(g))
                 node.grad = g
             else:
                 # Keep the leaf's dtype (a float64 contribution must not promote a float32 grad).
-                node.grad = xp.asarray(node.grad + g, dtype=node.data.dtype)
+                node.grad = xp.asarray(node.grad + g, dtype=dtype)
 
     def gradients(self, grad: ArrayLike | None = None) -> dict[int, Any]:
         """dE/dv for every node v of the graph (keyed by ``id(v)``), leaves' ``.grad`` untouched.
@@ -214,23 +215,26 @@ def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> list[tuple[Tensor, Any]
     pending: dict[Tensor, Any] = {root: seed}
     leaves: dict[Tensor, Any] = {}
     heap = [(-root._seq, root)]
+    pop, push = heappop, heappush
     while heap:
-        node = heappop(heap)[1]
+        node = pop(heap)[1]
         g = pending.pop(node)
         if keep_inner:
             result.append((node, g))
         for parent, pg in zip(node._parents, node._vjp(g), strict=True):
             if pg is None or not parent.requires_grad:
                 continue
-            into = pending if parent._vjp is not None else leaves
-            previous = into.get(parent)
-            if previous is not None:
-                into[parent] = previous + pg
+            if parent._vjp is None:
+                previous = leaves.get(parent)
+                leaves[parent] = pg if previous is None else previous + pg
             else:
-                into[parent] = pg
-                if into is pending:
-                    heappush(heap, (-parent._seq, parent))
-    result.extend(leaves.items())
+                previous = pending.get(parent)
+                if previous is None:
+                    pending[parent] = pg
+                    push(heap, (-parent._seq, parent))
+                else:
+                    pending[parent] = previous + pg
+    result += leaves.items()
     return result
 
 
@@ -286,15 +290,12 @@ def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tens
     ``vjp(g)`` must return one entry per parent: dE/dparent (same shape as the parent's data) or
     None for a parent that does not require grad.
     """
-    out = Tensor.__new__(Tensor)
+    out = _new_tensor(Tensor)
     # NumPy returns scalars, not 0-d arrays, from arithmetic on 0-d arrays: keep ``data`` an array.
-    out.data = data if isinstance(data, xp.ndarray) else xp.asarray(data)
+    out.data = data if type(data) is _NDARRAY else xp.asarray(data)
     out.grad = None
     out.op = op
     out.label = None
-    out.requires_grad = False
-    out._parents = ()
-    out._vjp = None
     out._seq = next(_creation)
     if _GradMode.enabled:
         for p in parents:
@@ -302,5 +303,12 @@ def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tens
                 out.requires_grad = True
                 out._parents = parents
                 out._vjp = vjp
-                break
+                return out
+    out.requires_grad = False
+    out._parents = ()
+    out._vjp = None
     return out
+
+
+_new_tensor = Tensor.__new__
+_NDARRAY = xp.ndarray
