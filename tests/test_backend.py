@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop.backend import axpy
+from backprop.backend import axpy, matmul_into_layout
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -64,3 +64,24 @@ def test_axpy_on_empty_and_zero_dimensional_arrays():
     y = np.array(2.0)
     axpy(3.0, np.array(0.5), y)
     assert y == 3.5
+
+
+def test_axpy_on_two_column_major_arrays_stays_in_place():
+    rng = np.random.default_rng(2)
+    y = np.asfortranarray(rng.standard_normal((5, 7)))
+    x = np.asfortranarray(rng.standard_normal((5, 7)))
+    expected = y - 0.5 * x
+    axpy(-0.5, x, y)
+    assert y.flags.f_contiguous
+    np.testing.assert_allclose(y, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_matmul_into_layout_follows_the_template(order):
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((4, 6)), rng.standard_normal((6, 3))
+    like = np.zeros((4, 3), order=order)
+    out = matmul_into_layout(a, b, like)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-14)
+    assert out.base is None  # a fresh array, not a view: backward() keeps it as the gradient
+    assert out.flags.f_contiguous == (order == "F") and out.flags.c_contiguous == (order == "C")

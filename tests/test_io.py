@@ -233,7 +233,8 @@ def test_truncated_files_are_rejected_at_every_length(saved):
 def test_flipped_byte_in_a_parameter_fails_the_crc(saved):
     path, model = saved
     data = bytearray(path.read_bytes())
-    offset = data.find(model[0].weight.data.tobytes())
+    # The array's bytes as stored: in memory order (a weight is column-major).
+    offset = data.find(model[0].weight.data.tobytes(order="A"))
     assert offset > 0
     data[offset + 5] ^= 0xFF
     path.write_bytes(bytes(data))

@@ -48,9 +48,13 @@ def _rng(name: str) -> np.random.Generator:
 class _Problem:
     """A linear model Y ~ X W^T + b on a fixed mini-batch of m = 10 examples (mean squared error,
     so dC/dW = (1/m) sum_x delta^x (x)^T with delta^x = W x + b - y) and a quadratic bowl
-    0.5 c^T Q c for a third parameter C."""
+    0.5 c^T Q c for a third parameter C.
 
-    def __init__(self, name: str) -> None:
+    ``layout`` stores W and dC/dW row-major ("C"), both column-major as ``nn.Linear`` does ("F"),
+    or W column-major with a row-major gradient ("mixed"): the update must not depend on it."""
+
+    def __init__(self, name: str, layout: str = "C") -> None:
+        self.layout = layout
         rng = _rng(name)
         self.X = rng.standard_normal((10, 4))
         self.Y = rng.standard_normal((10, 3))
@@ -66,10 +70,14 @@ class _Problem:
         w, b, c = arrays
         delta = self.X @ w.T + b - self.Y
         m = len(self.X)
-        return [delta.T @ self.X / m, delta.mean(axis=0), (self.Q @ c.reshape(-1)).reshape(c.shape)]
+        grad_w = np.matmul(delta.T, self.X, order="F" if self.layout == "F" else "C") / m
+        return [grad_w, delta.mean(axis=0), (self.Q @ c.reshape(-1)).reshape(c.shape)]
 
     def params(self) -> list[Parameter]:
-        return [Parameter(a.copy()) for a in self.init]
+        w, b, c = (a.copy() for a in self.init)
+        if self.layout != "C":
+            w = np.asfortranarray(w)
+        return [Parameter(w), Parameter(b), Parameter(c)]
 
 
 def _feed(prob: _Problem, params: list[Parameter], skip: bool) -> list[np.ndarray | None]:
@@ -83,11 +91,13 @@ def _feed(prob: _Problem, params: list[Parameter], skip: bool) -> list[np.ndarra
 
 
 # ---------------------------------------------------------------------------------- vs torch
+@pytest.mark.parametrize("layout", ["C", "F", "mixed"])
 @pytest.mark.parametrize("name", CONFIGS)
-def test_matches_torch_step_for_step(name: str) -> None:
+def test_matches_torch_step_for_step(name: str, layout: str) -> None:
     ours_cls, torch_cls, kwargs = CONFIGS[name]
-    prob = _Problem(name)
+    prob = _Problem(name, layout)
     params = prob.params()
+    assert params[0].data.flags.f_contiguous == (layout != "C")
     tparams = [torch.tensor(a.copy(), requires_grad=True) for a in prob.init]
     opt, topt = ours_cls(params, **kwargs), torch_cls(tparams, **kwargs)
     arrays = [p.data for p in params]

@@ -246,3 +246,22 @@ def test_best_weights_are_restored_whatever_stops_training():
     with bp.no_grad():
         restored = nn.CrossEntropyLoss()(model(Xv), yv).item()
     assert restored == pytest.approx(min(h.val_loss), rel=1e-5)
+
+
+def test_weight_memory_layout_changes_nothing_but_speed():
+    """nn.Linear stores W column-major (fast forward pass); a row-major W trains identically."""
+    X, y = data.moons(200, noise=0.2, seed=0)
+    models = [nn.mlp([2, 8, 2], activation="tanh", seed=3, dtype="float64") for _ in range(2)]
+    for p in models[1].parameters():
+        p.data = np.ascontiguousarray(p.data)
+    assert models[0][0].weight.data.flags.f_contiguous
+    assert not models[1][0].weight.data.flags.f_contiguous
+    for model in models:
+        fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.5),
+            epochs=5, batch_size=20, seed=0, progress=False)
+    assert models[0][0].weight.data.flags.f_contiguous, "training must keep the layout"
+    assert models[0][0].weight.grad.flags.f_contiguous, "the gradient follows the weight"
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-14)
+    assert not np.allclose(models[0][0].weight.data, nn.mlp([2, 8, 2], activation="tanh", seed=3,
+                                                            dtype="float64")[0].weight.data)

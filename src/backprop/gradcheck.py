@@ -80,16 +80,17 @@ def central_differences(
     ``array`` is perturbed in place (and restored) while ``f`` is evaluated without a graph:
     two forward passes per element.
     """
-    flat = array.reshape(-1)
     numeric = np.empty(len(elements))
     with no_grad():
         for k, j in enumerate(elements):
-            saved = flat[j]
-            flat[j] = saved + eps
+            # Element j in row-major numbering, whatever the array's memory layout.
+            at = np.unravel_index(int(j), array.shape)
+            saved = array[at]
+            array[at] = saved + eps
             plus = f()
-            flat[j] = saved - eps
+            array[at] = saved - eps
             minus = f()
-            flat[j] = saved
+            array[at] = saved
             numeric[k] = (plus - minus) / (2 * eps)
     return numeric
 

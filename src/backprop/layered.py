@@ -37,11 +37,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .backend import matmul_into_layout
 from .data._checks import all_finite
 from .data.preprocessing import one_hot
 from .errors import TrainingDiverged
 from .nn.activations import activation_module
-from .nn.init import INITIALIZERS
+from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
 from .nn.module import Module
 from .rng import get_rng
@@ -173,9 +174,9 @@ class Network:
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
-            W, b = INITIALIZERS[init](n_in, n_out, self._rng)
-            self.weights.append(W.astype(self.dtype))
-            self.biases.append(b.astype(self.dtype))
+            W, b = initialize(init, n_in, n_out, self._rng, self.dtype)
+            self.weights.append(W)
+            self.biases.append(b)
 
     # --- description ------------------------------------------------------------------------------
 
@@ -293,7 +294,8 @@ class Network:
         grad_b: list[np.ndarray] = []
         for l in range(len(self.weights), 0, -1):  # layer l: w^l is weights[l - 1], a^{l-1} input
             grad_b.append(delta.sum(axis=0))  # BP3: dC/db^l = sum_x delta^{x,l}
-            grad_W.append(delta.T @ activations[l - 1])  # BP4: sum_x delta^{x,l} (a^{x,l-1})^T
+            # BP4: sum_x delta^{x,l} (a^{x,l-1})^T, laid out like w^l for a one-pass update
+            grad_W.append(matmul_into_layout(delta.T, activations[l - 1], self.weights[l - 1]))
             if l > 1:
                 # BP2: delta^{l-1} = ((w^l)^T delta^l) (.) sigma'(z^{l-1}), in row form Delta^l w^l.
                 delta = delta @ self.weights[l - 1]

@@ -21,7 +21,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from .backend import xp
+from .backend import matmul_into_layout, xp
 from .tensor import Tensor, _to_array, make_node
 
 Axis = int | tuple[int, ...] | None
@@ -251,7 +251,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         X2 = X if X.ndim == 2 else X.reshape(-1, X.shape[-1])
         grads = (
             g @ W if x.requires_grad else None,
-            g2.T @ X2 if weight.requires_grad else None,
+            matmul_into_layout(g2.T, X2, W) if weight.requires_grad else None,
         )
         if bias is None:
             return grads
