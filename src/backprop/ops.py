@@ -280,23 +280,42 @@ def log(x: Tensor) -> Tensor:
     return make_node(out, (x,), vjp, "log")
 
 
+def _times_upstream(local: Any, g: Any) -> Any:
+    """G * local derivative, written into ``local`` (a fresh array of the VJP's own) when that
+    loses nothing: one array per backward step instead of one per product."""
+    if local.dtype == g.dtype and local.shape == g.shape:
+        local *= g
+        return local
+    return local * g  # a float64 G on a float32 node, or a broadcast: let NumPy promote
+
+
 def tanh(x: Tensor) -> Tensor:
     """Y = tanh X;  dE/dX = G * (1 - Y^2)."""
     out = xp.tanh(x.data)
-    return make_node(out, (x,), lambda g: (g * (1 - out * out),), "tanh")
 
+    def vjp(g: Any) -> tuple[Any]:
+        return (_times_upstream(1 - out * out, g),)
 
-def sigmoid_array(x: Any) -> Any:
-    """sigma(x) = 1 / (1 + e^-x). Where e^-x overflows (x < -88 in float32) the result is the
-    exact limit 1 / inf = 0, so only the overflow warning needs silencing."""
-    with xp.errstate(over="ignore"):
-        return 1 / (1 + xp.exp(-x))
+    return make_node(out, (x,), vjp, "tanh")
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    """Y = sigma(X) = 1 / (1 + e^-X);  dE/dX = G * Y (1 - Y)  (the lectures' g' = g(1 - g))."""
-    out = sigmoid_array(x.data)
-    return make_node(out, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
+    """Y = sigma(X) = 1 / (1 + e^-X);  dE/dX = G * Y (1 - Y)  (the lectures' g' = g(1 - g)).
+
+    Where e^-X overflows (X < -88 in float32) Y is the exact limit 1 / inf = 0, so only the
+    overflow warning needs silencing. Computed in place in the one array e^-X.
+    """
+    with xp.errstate(over="ignore"):
+        out = xp.asarray(xp.exp(-x.data))  # asarray: for 0-d data NumPy returns a scalar
+    out += 1
+    xp.reciprocal(out, out=out)
+
+    def vjp(g: Any) -> tuple[Any]:
+        local = 1 - out
+        local *= out  # Y (1 - Y)
+        return (_times_upstream(local, g),)
+
+    return make_node(out, (x,), vjp, "sigmoid")
 
 
 def relu(x: Tensor) -> Tensor:

@@ -271,7 +271,7 @@ class BCEWithLogitsLoss(Loss):
 
         def vjp(g: Any) -> tuple[Any]:
             r = 1 / (1 + e)
-            sigma = xp.where(s >= 0, r, e * r)  # = ops.sigmoid_array(s), reusing e^{-|s|}
+            sigma = xp.where(s >= 0, r, e * r)  # = sigma(s) as ops.sigmoid, reusing e^{-|s|}
             return ((sigma - t) * (k * g),)
 
         return self._node(value, a, vjp, "bce_with_logits_loss")
