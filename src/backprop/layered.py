@@ -30,6 +30,7 @@ where ``C = (1/m) sum_x C_x`` is the mean cost over the batch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -293,7 +294,7 @@ class Network:
         grad_W: list[np.ndarray] = []
         grad_b: list[np.ndarray] = []
         for l in range(len(self.weights), 0, -1):  # layer l: w^l is weights[l - 1], a^{l-1} input
-            grad_b.append(delta.sum(axis=0))  # BP3: dC/db^l = sum_x delta^{x,l}
+            grad_b.append(np.add.reduce(delta, axis=0))  # BP3: dC/db^l = sum_x delta^{x,l}
             # BP4: sum_x delta^{x,l} (a^{x,l-1})^T, laid out like w^l for a one-pass update
             grad_W.append(matmul_into_layout(delta.T, activations[l - 1], self.weights[l - 1]))
             if l > 1:
@@ -359,7 +360,7 @@ class Network:
         z_L = zs[-1]
         per_entry = np.logaddexp(0, z_L)
         per_entry -= Y * z_L
-        return float(np.sum(per_entry, dtype=np.float64))
+        return float(np.add.reduce(per_entry, axis=None, dtype=np.float64))
 
     @staticmethod
     def _diverged(
@@ -486,7 +487,7 @@ class Network:
                     x_batch, keep_last_z=self.cost_name == "cross_entropy"
                 )
                 total += self._cost_sum(activations[-1], zs, y_batch)
-                if not np.isfinite(total):
+                if not math.isfinite(total):
                     self._diverged(layers, last_finite, total, epoch, eta, k // mini_batch_size + 1)
                 step_W, step_b = self._backward(activations, y_batch, scale=eta / len(x_batch))[:2]
                 for (W, b), dW, db in zip(layers, step_W, step_b, strict=True):
