@@ -30,21 +30,19 @@ def axpy(a: float, x: Any, y: Any) -> None:
         and x.shape == y.shape
         and y.flags.behaved  # aligned and writeable: BLAS can write into it
         and y.size
+        # Both row-major or both column-major (weights): element i of each in memory order
+        # ("K") is then the same entry, and flattening gives views that BLAS updates in place.
+        and (
+            (x.flags.c_contiguous and y.flags.c_contiguous)
+            or (x.flags.f_contiguous and y.flags.f_contiguous)
+        )
     ):
-        if x.flags.c_contiguous and y.flags.c_contiguous:
-            x_flat, y_flat = x.reshape(-1), y.reshape(-1)
-        elif x.flags.f_contiguous and y.flags.f_contiguous:  # both column-major, e.g. weights
-            x_flat, y_flat = x.T.reshape(-1), y.T.reshape(-1)
-        else:
-            y += a * x
-            return
         blas = _BLAS_AXPY[y.dtype]
         if blas is None:
             from scipy.linalg import blas as scipy_blas
 
             blas = _BLAS_AXPY[y.dtype] = scipy_blas.get_blas_funcs("axpy", dtype=y.dtype)
-        # Flattening a contiguous array gives a view, and BLAS updates the view in place.
-        blas(x_flat, y_flat, a=a)
+        blas(x.ravel("K"), y.ravel("K"), a=a)
     else:
         y += a * x
 
