@@ -5,11 +5,13 @@
 One SGD step of 784-100-10 (ReLU, softmax cross-entropy, float32) at batch 10 and 64, three ways:
   fused     the tightest hand-written step: the learning rate folded into delta, softmax in place,
             no loss value (bench/train.py's reference)
-  unfused   the same math as the graph engine does it by hand: the loss value, the gradients,
-            then w -= lr * g for every parameter
+  unfused   the loss value and gradients written out (bench/engine.py's reference), then
+            w -= lr * g for every parameter: what the graph engine computes, done the plain way
   backprop  optimizer.zero_grad(), loss(model(x), y), backward(), optimizer.step()
 Blocks of calls in rotating rounds, the first calls of each block untimed; medians per step.
-backprop/unfused is the graph machinery's own cost; unfused/fused what folding buys.
+unfused/fused is what folding buys a hand-written step. backprop/unfused is the graph machinery's
+cost net of what the engine does better than the plain way (column-major weights, BLAS axpy
+updates, a classes-major softmax; see backend.py and nn/init.py).
 """
 
 from __future__ import annotations
