@@ -272,17 +272,22 @@ class Network:
         return activations, zs
 
     def _backward(
-        self, activations: list[np.ndarray], Y: np.ndarray, scale: float, keep_deltas: bool = False
+        self,
+        activations: list[np.ndarray],
+        error: np.ndarray,
+        scale: float,
+        keep_deltas: bool = False,
     ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
         """BP1-BP4 on a batch: ``scale`` times the sums over x of the per-example gradients.
 
+        ``error`` is the output error A^L - Y, which this overwrites (it becomes Delta^L).
         ``sgd`` passes ``scale = eta/m`` to get its step ``(eta/m) sum_x delta^{x,l}
         (a^{x,l-1})^T`` directly: BP2 is linear in delta, so scaling delta^L once scales every
         later delta and gradient. With ``keep_deltas`` it also returns [Delta^1, ..., Delta^L]
         (times ``scale``).
         """
         a_L = activations[-1]
-        delta = a_L - Y
+        delta = error
         if self.cost_name == "quadratic":
             # BP1: delta^L = grad_a C (.) sigma'(z^L), with grad_a C_x = a^L - y for the quadratic.
             self._mul_prime(delta, a_L)
@@ -335,7 +340,7 @@ class Network:
         Y = self._targets(Y, m)
         activations, zs = self._forward(X, keep_z=return_intermediates)
         grad_W, grad_b, deltas = self._backward(
-            activations, Y, scale=1.0, keep_deltas=return_intermediates
+            activations, activations[-1] - Y, scale=1.0, keep_deltas=return_intermediates
         )
         for g in (*grad_W, *grad_b):
             g /= m
@@ -348,12 +353,13 @@ class Network:
 
     def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
         activations, zs = self._forward(X, keep_last_z=self.cost_name == "cross_entropy")
-        return self._cost_sum(activations[-1], zs, Y) / len(X)
+        return self._cost_sum(activations[-1] - Y, zs, Y) / len(X)
 
-    def _cost_sum(self, a_L: np.ndarray, zs: list, Y: np.ndarray) -> float:
-        """sum_x C_x over a batch, from the output activations (from z^L for cross-entropy)."""
+    def _cost_sum(self, error: np.ndarray, zs: list, Y: np.ndarray) -> float:
+        """sum_x C_x over a batch: from the output error A^L - Y for the quadratic cost, from
+        z^L (the last of ``zs``) and Y for cross-entropy."""
         if self.cost_name == "quadratic":
-            diff = (a_L - Y).astype(np.float64, copy=False)
+            diff = error.astype(np.float64, copy=False)
             return 0.5 * float(np.vdot(diff, diff))
         # -[y ln a + (1-y) ln(1-a)] with a = sigma(z) equals softplus(z) - y z, and
         # softplus(z) = ln(1 + e^z) = logaddexp(0, z) never overflows, even where a rounds to 0, 1.
@@ -472,6 +478,7 @@ class Network:
         rng = self._rng if seed is None else get_rng(seed)
         decay = 1.0 - eta * lmbda / n
         layers = list(zip(self.weights, self.biases, strict=True))
+        keep_last_z = self.cost_name == "cross_entropy"
         c_prev = None
         history: list[dict[str, Any]] = []
         for epoch in range(1, epochs + 1):
@@ -483,13 +490,13 @@ class Network:
                 # of X, but stays in cache (a 60,000 x 784 copy does not).
                 rows = perm[k : k + mini_batch_size]
                 x_batch, y_batch = X[rows], Y[rows]
-                activations, zs = self._forward(
-                    x_batch, keep_last_z=self.cost_name == "cross_entropy"
-                )
-                total += self._cost_sum(activations[-1], zs, y_batch)
+                activations, zs = self._forward(x_batch, keep_last_z=keep_last_z)
+                # A^L - Y: the quadratic cost's and BP1's starting point, computed once.
+                error = activations[-1] - y_batch
+                total += self._cost_sum(error, zs, y_batch)
                 if not math.isfinite(total):
                     self._diverged(layers, last_finite, total, epoch, eta, k // mini_batch_size + 1)
-                step_W, step_b = self._backward(activations, y_batch, scale=eta / len(x_batch))[:2]
+                step_W, step_b, _ = self._backward(activations, error, scale=eta / len(x_batch))
                 for (W, b), dW, db in zip(layers, step_W, step_b, strict=True):
                     if lmbda:
                         W *= decay
