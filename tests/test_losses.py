@@ -221,6 +221,23 @@ def test_value_and_gradient_match_torch(name, reduction):
     np.testing.assert_allclose(grad, ref_grad, rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.parametrize("name", CASES)
+def test_output_arrays_are_never_modified_whatever_their_layout(name):
+    """A loss may work on a rearranged copy of the output (cross-entropy goes classes-major), but
+    never on the caller's array: a column-major output must come back untouched."""
+    rng = np.random.default_rng([CASES.index(name), 7])
+    loss, output, target, _ = _case(name, "mean", rng)
+    expected = ours(loss, output, target)
+    for layout in (np.ascontiguousarray, np.asfortranarray):
+        z = backprop.tensor(layout(np.array(output, dtype=np.float64)), requires_grad=True)
+        before = z.data.copy()
+        value = loss(z, target)
+        value.backward()
+        np.testing.assert_array_equal(z.data, before)
+        np.testing.assert_allclose(value.item(), expected[0], rtol=1e-14)
+        np.testing.assert_allclose(z.grad, expected[1], rtol=1e-14, atol=1e-17)
+
+
 def test_sum_is_batch_size_times_mean():
     for name in CASES:
         mean_loss, output, target, _ = _case(name, "mean", np.random.default_rng(2))
