@@ -1,16 +1,14 @@
 """What every benchmark shares: the same number of threads for every library in the run.
 
-NumPy's and SciPy's BLAS (OpenBLAS) and PyTorch each keep their own thread pool. On a 2-core
-machine, two pools of 2 threads in one process oversubscribe the cores and slow *both* down by up
-to 10x at MLP sizes, so a same-process comparison pins all to the same count (1 by default).
+NumPy's BLAS (OpenBLAS) and PyTorch each keep their own thread pool. On a 2-core machine, two
+pools of 2 threads in one process oversubscribe the cores and slow *both* down by up to 10x at
+MLP sizes, so a same-process comparison pins both to the same count (1 by default).
 """
 
 from __future__ import annotations
 
 import argparse
 
-# SciPy's OpenBLAS (backprop's axpy) must be loaded before the limit is set for it to apply.
-import scipy.linalg.blas  # noqa: F401
 import torch
 from threadpoolctl import threadpool_limits
 

