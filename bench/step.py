@@ -10,8 +10,8 @@ One SGD step of 784-100-10 (ReLU, softmax cross-entropy, float32) at batch 10 an
   backprop  optimizer.zero_grad(), loss(model(x), y), backward(), optimizer.step()
 Blocks of calls in rotating rounds, the first calls of each block untimed; medians per step.
 unfused/fused is what folding buys a hand-written step. backprop/unfused is the graph machinery's
-cost net of what the engine does better than the plain way (column-major weights, BLAS axpy
-updates, a classes-major softmax; see backend.py and nn/init.py).
+cost net of what the engine does better than the plain way (column-major weights and a
+classes-major softmax; see nn/init.py and nn/losses.py).
 """
 
 from __future__ import annotations
