@@ -2,7 +2,9 @@
 
 NumPy's BLAS (OpenBLAS) and PyTorch each keep their own thread pool. On a 2-core machine, two
 pools of 2 threads in one process oversubscribe the cores and slow *both* down by up to 10x at
-MLP sizes, so a same-process comparison pins both to the same count (1 by default).
+MLP sizes, so a same-process comparison pins both to the same count (1 by default). Pinning also
+hides such contention inside one library: run with ``--threads 2`` (this machine's default) as
+well, and ``make demo``, when a change brings in another BLAS.
 """
 
 from __future__ import annotations
