@@ -533,7 +533,7 @@ def test_checkpoint_round_trip_with_a_fake_optimizer(tmp_path):
     opt = FakeOptimizer()
     info = io.load_checkpoint(path, fresh, opt)
 
-    assert info == {"epoch": 4, "rng_state": rng_state, "extra": extra}
+    assert info == {"epoch": 4, "rng_state": rng_state, "extra": extra, "best": None}
     assert info["rng_state"]["state"]["state"] > 2**64  # PCG64's 128-bit ints survive JSON
     rng.manual_seed(0)
     rng.set_state(info["rng_state"])
@@ -562,7 +562,8 @@ def test_checkpoint_without_optimizer(tmp_path):
     path = tmp_path / "ckpt"
     io.save_checkpoint(path, model, epoch=0)
     other = mlp([4, 8, 3], seed=1)
-    assert io.load_checkpoint(path, other) == {"epoch": 0, "rng_state": None, "extra": None}
+    expected = {"epoch": 0, "rng_state": None, "extra": None, "best": None}
+    assert io.load_checkpoint(path, other) == expected
     assert np.array_equal(other[0].weight.data, model[0].weight.data)
     with pytest.raises(ModelFileError, match="holds no optimizer state") as info:
         io.load_checkpoint(path, other, FakeOptimizer())
@@ -718,3 +719,69 @@ def test_module_save_method_and_package_level_functions(tmp_path):
     np.testing.assert_array_equal(loaded(X).data, model(X).data)
     bp.save(loaded, tmp_path / "again.npz")
     assert (tmp_path / "again.npz").read_bytes()[:2] == b"PK"
+
+
+# ------------------------------------------------------------------- a second set of weights
+def test_checkpoint_keeps_a_second_set_of_weights(tmp_path):
+    model = mlp([4, 8, 3], seed=0)
+    best = mlp([4, 8, 3], seed=1).state_dict()
+    path = tmp_path / "ckpt.npz"
+    io.save_checkpoint(path, model, epoch=5, best=best)
+    metadata, arrays = read_members(path)
+    assert metadata["best"] is True
+    assert sorted(k for k in arrays if k.startswith("best/")) == sorted("best/" + k for k in best)
+    target = mlp([4, 8, 3], seed=2)
+    info = io.load_checkpoint(path, target)
+    assert list(info["best"]) == list(best)
+    for name, value in best.items():
+        assert info["best"][name].dtype == value.dtype
+        np.testing.assert_array_equal(info["best"][name], value)
+    for name, value in model.state_dict().items():  # the model gets its own weights, not best
+        np.testing.assert_array_equal(target.state_dict()[name], value)
+
+
+def test_a_second_set_of_weights_must_fit_the_model(tmp_path):
+    model = mlp([4, 8, 3], seed=0)
+    path = tmp_path / "ckpt.npz"
+    good = model.state_dict()
+    cases = [
+        ({k: v for k, v in good.items() if k != "2.bias"}, r"best must hold the model's param"),
+        ({**good, "0.weight": np.zeros((8, 5), np.float32)}, r"best\['0.weight'\] is float32 of "
+         r"shape \(8, 5\), but the parameter is float32 of shape \(8, 4\)"),
+        ({**good, "0.bias": good["0.bias"].astype(np.float64)}, r"best\['0.bias'\] is float64"),
+    ]
+    for best, message in cases:
+        with pytest.raises(ValueError, match=message):
+            io.save_checkpoint(path, model, epoch=1, best=best)
+        assert not path.exists()
+
+
+def test_damaged_second_sets_of_weights_are_named(tmp_path):
+    model = mlp([4, 8, 3], seed=0)
+    path = tmp_path / "ckpt.npz"
+    io.save_checkpoint(path, model, epoch=1, best=model.state_dict())
+    data = path.read_bytes()
+    target = mlp([4, 8, 3], seed=1)
+    before = [p.data.copy() for p in target.parameters()]
+    cases = [
+        (lambda m, a: a.pop("best/2.bias"), "parameter 'best/2.bias' is missing"),
+        (
+            lambda m, a: a.__setitem__("best/0.weight", np.zeros((8, 5), np.float32)),
+            "parameter 'best/0.weight' has shape (8, 5) in the file but (8, 4) in the "
+            "architecture",
+        ),
+        (
+            lambda m, a: a.__setitem__("best/0.bias", np.zeros(8)),
+            "parameter 'best/0.bias' is stored as float64 but the metadata says 'float32'",
+        ),
+        (lambda m, a: m.__setitem__("best", "yes"), "'best' is not true or false"),
+    ]
+    for change, expected in cases:
+        path.write_bytes(data)
+        tamper(path, change)
+        with pytest.raises(ModelFileError) as info:
+            io.load_checkpoint(path, target)
+        assert str(path) in str(info.value) and expected in str(info.value), str(info.value)
+        assert all(
+            np.array_equal(b, p.data) for b, p in zip(before, target.parameters(), strict=True)
+        )

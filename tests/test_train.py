@@ -124,6 +124,56 @@ def test_checkpoint_resume_equals_an_uninterrupted_run(tmp_path):
     assert h_resumed.epochs_run == 10
 
 
+class _Interrupted(Exception):
+    """A crash in the middle of training, raised by a callback."""
+
+
+def _early_stopping_run(path, stop_at=None, epochs=500):
+    """Early stopping on noisy moons with a checkpoint; ``stop_at`` crashes after that epoch's
+    callback, before its checkpoint is written (the checkpoint then holds the epoch before)."""
+    X, y = data.moons(60, noise=0.4, seed=0)
+    Xv, yv = data.moons(200, noise=0.4, seed=1)
+    model = nn.mlp([2, 64, 64, 2], activation="relu", seed=0)
+    opt = optim.Adam(model.parameters(), lr=0.02)
+
+    def crash(epoch, logs):
+        if epoch == stop_at:
+            raise _Interrupted
+
+    h = fit(model, X, y, loss="cross_entropy", optimizer=opt, epochs=epochs,
+            validation=(Xv, yv), patience=10, seed=0, checkpoint=path, resume=True,
+            callbacks=[crash])
+    return model, h
+
+
+def test_checkpoint_resume_equals_an_uninterrupted_run_with_early_stopping(tmp_path):
+    whole, h_whole = _early_stopping_run(tmp_path / "a.ckpt")
+    assert h_whole.stop_reason == "early_stopping"
+    # Interrupted while patience was running out: after the best epoch, before the stop.
+    crash = h_whole.best_epoch + 6
+    with pytest.raises(_Interrupted):
+        _early_stopping_run(tmp_path / "b.ckpt", stop_at=crash)
+    info = bp.io.load_checkpoint(tmp_path / "b.ckpt", nn.mlp([2, 64, 64, 2], activation="relu"))
+    assert info["epoch"] == crash - 1 and info["best"] is not None
+    assert info["extra"]["history"]["best_epoch"] == h_whole.best_epoch
+    resumed, h_resumed = _early_stopping_run(tmp_path / "b.ckpt")
+    assert h_resumed.stop_reason == "early_stopping"
+    assert h_resumed.epochs_run == h_whole.epochs_run == h_whole.best_epoch + 10
+    assert h_resumed.best_epoch == h_whole.best_epoch and h_resumed.val_loss == h_whole.val_loss
+    for name, value in whole.state_dict().items():  # the best epoch's weights, restored
+        np.testing.assert_array_equal(value, resumed.state_dict()[name])
+
+
+def test_resuming_a_run_that_stopped_trains_no_further(tmp_path):
+    path = tmp_path / "a.ckpt"
+    first, h_first = _early_stopping_run(path)
+    again, h_again = _early_stopping_run(path, epochs=1000)
+    assert h_again.stop_reason == "early_stopping" and h_again.epochs_run == h_first.epochs_run
+    assert h_again.loss == h_first.loss
+    for name, value in first.state_dict().items():
+        np.testing.assert_array_equal(value, again.state_dict()[name])
+
+
 def test_validation_fraction_and_accuracy_history():
     X, y = data.blobs(300, centers=3, seed=0)
     model = nn.mlp([2, 8, 3], seed=0)

@@ -13,11 +13,12 @@ A model or checkpoint is ONE NumPy ``.npz`` file: a zip archive of ``.npy`` arra
        "dtypes": {"layers.0.weight": "float32", ...}}
 
   A checkpoint has ``"format": "backprop-checkpoint"`` and adds ``"epoch"``, ``"rng_state"``,
-  ``"extra"`` and ``"optimizer"`` (``{"type", "hyper", "step", "buffers": [buffer names]}`` or
-  null);
+  ``"extra"``, ``"optimizer"`` (``{"type", "hyper", "step", "buffers": [buffer names]}`` or
+  null) and ``"best"`` (true when it holds a second set of weights, e.g. early stopping's best);
 * one array per parameter, named by its dotted name (``layers.0.weight``);
 * in a checkpoint, one array per optimizer buffer, named ``optim/<buffer name>``
-  (``optim/0.momentum_buffer``).
+  (``optim/0.momentum_buffer``), and with ``"best"`` one array per parameter named
+  ``best/<dotted name>``.
 
 Nothing is pickled. The architecture is rebuilt from its JSON through a registry that maps each
 config ``"type"`` to a constructor (extend it with :func:`register_module`); arrays are read with
@@ -60,6 +61,7 @@ CHECKPOINT_FORMAT = "backprop-checkpoint"
 FORMAT_VERSION = 1
 METADATA_MEMBER = "__backprop__"
 OPTIMIZER_PREFIX = "optim/"
+BEST_PREFIX = "best/"
 
 # What reading a damaged zip member can raise besides ValueError (which np.load uses both for
 # damaged .npy data and for refusing pickled object arrays, and is handled separately).
@@ -143,10 +145,12 @@ def save_checkpoint(
     epoch: int,
     rng_state: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
+    best: Mapping[str, Any] | None = None,
 ) -> None:
     """Write a training checkpoint to ``path`` atomically: the model, the optimizer's state, the
-    epoch, a random generator state (e.g. ``backprop.rng.get_state()``) and any ``extra``
-    JSON-able data (history, best score, ...).
+    epoch, a random generator state (e.g. ``backprop.rng.get_state()``), any ``extra``
+    JSON-able data (history, best score, ...) and optionally ``best``, a second set of weights
+    for the same model (a ``model.state_dict()``, e.g. the best epoch's for early stopping).
 
     The optimizer needs ``state_dict()`` returning ``{"type", "hyper", "step", "buffers"}`` (see
     ``backprop.optim.Optimizer``). ``rng_state``, ``extra`` and the hyperparameters are stored as
@@ -157,7 +161,28 @@ def save_checkpoint(
         if value is not None and not isinstance(value, dict):
             raise TypeError(f"save_checkpoint: {what} must be a dict or None, got {value!r}")
     metadata, arrays = _model_payload(model, CHECKPOINT_FORMAT)
-    metadata.update(epoch=operator.index(epoch), rng_state=rng_state, extra=extra, optimizer=None)
+    metadata.update(
+        epoch=operator.index(epoch),
+        rng_state=rng_state,
+        extra=extra,
+        optimizer=None,
+        best=best is not None,
+    )
+    if best is not None:
+        params = dict(model.named_parameters())
+        if set(best) != set(params):
+            raise ValueError(
+                f"save_checkpoint: best must hold the model's parameters {sorted(params)}, got "
+                f"{sorted(best)}"
+            )
+        for name, p in params.items():
+            array = np.asarray(best[name])
+            if array.shape != p.shape or array.dtype != p.data.dtype:
+                raise ValueError(
+                    f"save_checkpoint: best[{name!r}] is {array.dtype} of shape {array.shape}, "
+                    f"but the parameter is {p.data.dtype} of shape {p.shape}"
+                )
+            arrays[BEST_PREFIX + name] = array
     if optimizer is not None:
         state = optimizer.state_dict()
         buffers = state["buffers"]
@@ -298,8 +323,9 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
     ``model`` must have the checkpoint's architecture; its parameters are overwritten in place.
     If ``optimizer`` is given, the checkpoint must hold optimizer state of the same type, which
     is restored with ``optimizer.load_state_dict``. Everything is validated before anything is
-    changed, so a bad file leaves ``model`` untouched. Returns ``{"epoch", "rng_state",
-    "extra"}``; restore the generator yourself, e.g. ``backprop.rng.set_state(info["rng_state"])``.
+    changed, so a bad file leaves ``model`` untouched. Returns ``{"epoch", "rng_state", "extra",
+    "best"}`` (``best``: the second set of weights as a state dict, or None); restore the
+    generator yourself, e.g. ``backprop.rng.set_state(info["rng_state"])``.
     """
     _check_module(model, "load_checkpoint")
     with _open_archive(path) as (where, npz):
@@ -322,6 +348,10 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
         optimizer_state = (
             None if optimizer is None else _read_optimizer(where, npz, metadata, optimizer)
         )
+        best = metadata.get("best", False)
+        if not isinstance(best, bool):
+            raise ModelFileError(f"{where}: metadata field 'best' is not true or false")
+        info["best"] = _read_parameters(where, npz, metadata, model, BEST_PREFIX) if best else None
     for name, p in model.named_parameters():
         if arrays[name].dtype != p.data.dtype:
             raise ModelFileError(
@@ -428,9 +458,10 @@ def _read_metadata(where: str, npz: Any, formats: tuple[str, ...]) -> dict[str, 
 
 
 def _read_parameters(
-    where: str, npz: Any, metadata: dict[str, Any], model: Module
+    where: str, npz: Any, metadata: dict[str, Any], model: Module, prefix: str = ""
 ) -> dict[str, np.ndarray]:
-    """The file's parameter arrays, checked against ``model``'s names and shapes."""
+    """The file's parameter arrays (members ``prefix + name``), checked against ``model``'s names
+    and shapes and the metadata's dtypes."""
     params = dict(model.named_parameters())
     if list(params) != metadata["parameters"]:
         raise ModelFileError(
@@ -439,17 +470,19 @@ def _read_parameters(
         )
     arrays = {}
     for name, p in params.items():
-        if name not in npz.files:
-            raise ModelFileError(f"{where}: parameter {name!r} is missing")
-        array = _read_array(where, npz, name, f"parameter {name!r}")
+        member = prefix + name
+        what = f"parameter {member!r}"
+        if member not in npz.files:
+            raise ModelFileError(f"{where}: {what} is missing")
+        array = _read_array(where, npz, member, what)
         if array.shape != p.shape:
             raise ModelFileError(
-                f"{where}: parameter {name!r} has shape {array.shape} in the file but "
-                f"{p.shape} in the architecture"
+                f"{where}: {what} has shape {array.shape} in the file but {p.shape} in the "
+                f"architecture"
             )
         if str(array.dtype) != metadata["dtypes"].get(name):
             raise ModelFileError(
-                f"{where}: parameter {name!r} is stored as {array.dtype} but the metadata says "
+                f"{where}: {what} is stored as {array.dtype} but the metadata says "
                 f"{metadata['dtypes'].get(name)!r}"
             )
         arrays[name] = array

@@ -230,8 +230,9 @@ def fit(
     checkpoint : a file rewritten (atomically) after every epoch with the model, the optimizer
         state, the epoch, the shuffling generator's state and the history.
     resume : continue from ``checkpoint`` if it exists; with the same arguments and an integer
-        ``seed`` the result equals an uninterrupted run. (Early stopping's best weights so far are
-        not in the checkpoint: a resumed run starts its patience afresh.)
+        ``seed`` the result equals an uninterrupted run, early stopping included (the checkpoint
+        holds the best weights so far). A checkpoint of a run that had stopped (early stopping,
+        ``tol``, a callback) trains no further epochs.
 
     Class labels for a loss that compares whole output vectors (quadratic cost with 10 outputs,
     Nielsen's MNIST set-up) are one-hot encoded here. Bad input raises before any training; a
@@ -295,7 +296,7 @@ def fit(
 
     params = model.parameters()
     history = History()
-    first_epoch = 1
+    first_epoch, info = 1, None
     if resume and checkpoint is not None and Path(checkpoint).exists():
         info = load_checkpoint(checkpoint, model, optimizer)
         rng.bit_generator.state = info["rng_state"]
@@ -304,6 +305,9 @@ def fit(
             scheduler.load_state_dict(info["extra"]["scheduler"])
         first_epoch = info["epoch"] + 1
     best_val, best_state, since_best = math.inf, None, 0
+    if info is not None and patience is not None and info["best"] is not None:
+        best_state, best = info["best"], history.best_epoch
+        best_val, since_best = history.val_loss[best - 1], history.epochs_run - best
     bar = _progress_bar(progress, (epochs - first_epoch + 1) * math.ceil(n / m))
     started = time.perf_counter()
     model.train()
@@ -311,7 +315,9 @@ def fit(
         # Overflow shows up as a non-finite cost and stops training with TrainingDiverged below,
         # so NumPy's own overflow warnings would only repeat it.
         with np.errstate(over="ignore", invalid="ignore"):
-            for epoch in range(first_epoch, epochs + 1):
+            # A checkpoint of a run that had stopped early leaves nothing to do.
+            remaining = range(first_epoch, epochs + 1) if not history.stop_reason else range(0)
+            for epoch in remaining:
                 epoch_start = [p.data.copy() for p in params]
                 if bar is not None:
                     bar.set_description(f"epoch {epoch}/{epochs}")
@@ -357,7 +363,20 @@ def fit(
                     bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k != "epoch"})
                 if scheduler is not None:
                     scheduler.step()
-                if checkpoint is not None:
+                if patience is not None:
+                    if history.val_loss[-1] < best_val:
+                        best_val, since_best = history.val_loss[-1], 0
+                        best_state, history.best_epoch = model.state_dict(), epoch
+                    else:
+                        since_best += 1
+                if any(bool(cb(epoch, logs)) for cb in callbacks):
+                    history.stop_reason = "callback"
+                elif patience is not None and since_best >= patience:
+                    history.stop_reason = "early_stopping"
+                elif tol is not None and len(history.loss) > 1:
+                    if abs(history.loss[-1] - history.loss[-2]) < tol:
+                        history.stop_reason = "tol"
+                if checkpoint is not None:  # written last: it holds the whole epoch's outcome
                     extra = {"history": history.to_dict()}
                     if scheduler is not None:
                         extra["scheduler"] = scheduler.state_dict()
@@ -368,25 +387,12 @@ def fit(
                         epoch=epoch,
                         rng_state=rng.bit_generator.state,
                         extra=extra,
+                        best=best_state,
                     )
-                if patience is not None:
-                    if history.val_loss[-1] < best_val:
-                        best_val, since_best = history.val_loss[-1], 0
-                        best_state, history.best_epoch = model.state_dict(), epoch
-                    else:
-                        since_best += 1
-                if any(bool(cb(epoch, logs)) for cb in callbacks):
-                    history.stop_reason = "callback"
+                if history.stop_reason:
                     break
-                if patience is not None and since_best >= patience:
-                    history.stop_reason = "early_stopping"
-                    break
-                if tol is not None and len(history.loss) > 1:
-                    if abs(history.loss[-1] - history.loss[-2]) < tol:
-                        history.stop_reason = "tol"
-                        break
             else:
-                history.stop_reason = "epochs"
+                history.stop_reason = history.stop_reason or "epochs"
             if best_state is not None:  # early stopping keeps the weights of the best epoch
                 model.load_state_dict(best_state)
     finally:
