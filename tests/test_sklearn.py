@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits, make_blobs, make_moons
 from sklearn.exceptions import ConvergenceWarning
@@ -20,6 +21,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import backprop.sklearn
 from backprop.sklearn import MLPClassifier, MLPRegressor
+from backprop.tensor import Tensor
 
 # scikit-learn's estimator checks, with no expected failures.
 #
@@ -134,6 +136,23 @@ def test_predict_proba_is_a_distribution_consistent_with_predict(n_classes):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], clf.predict(X))
     np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12, atol=1e-15)
+    # Against torch on the network's own scores, with the output layer scaled up so that some
+    # probabilities saturate to 0 or 1.
+    for p in clf.model_[-1].parameters():
+        p.data *= 50
+    inputs = Tensor(X.astype(clf.coefs_[0].dtype))  # the network's own dtype, as predict does
+    scores = torch.from_numpy(clf.model_(inputs).data.astype(np.float64))
+    if n_classes == 2:
+        p1 = torch.sigmoid(scores[:, 0])
+        expected = torch.stack([1 - p1, p1], dim=1)
+        logsigmoid = torch.nn.functional.logsigmoid
+        expected_log = torch.stack([logsigmoid(-scores[:, 0]), logsigmoid(scores[:, 0])], 1)
+    else:
+        expected = torch.softmax(scores, dim=1)
+        expected_log = torch.log_softmax(scores, dim=1)
+    np.testing.assert_allclose(clf.predict_proba(X), expected.numpy(), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(clf.predict_log_proba(X), expected_log.numpy(), rtol=1e-12)
+    assert np.isfinite(clf.predict_log_proba(X)).all()
     # Binary: one logistic output unit (sklearn's layout), multiclass: one unit per class.
     assert clf.n_outputs_ == (1 if n_classes == 2 else n_classes)
     assert clf.coefs_[-1].shape == (16, clf.n_outputs_)

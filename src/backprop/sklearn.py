@@ -55,7 +55,6 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -68,6 +67,7 @@ from .nn.activations import mlp
 from .nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, Loss, QuadraticLoss
 from .nn.module import Module
 from .nn.regularization import L2
+from .ops import log_softmax, sigmoid, softmax
 from .optim import SGD, Adam, InverseScalingLR, Optimizer
 from .tensor import Tensor, no_grad
 from .train import History
@@ -628,9 +628,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _proba(self, X: np.ndarray) -> np.ndarray:
         scores = self._forward(X)
         if scores.shape[1] == 1:
-            p = expit(scores[:, 0])
+            p = sigmoid(Tensor(scores[:, 0])).data
             return np.column_stack([1.0 - p, p])
-        return softmax(scores, axis=1)
+        return softmax(Tensor(scores), axis=1).data
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(self._proba(X), axis=1)]
@@ -673,7 +673,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if scores.shape[1] == 1:
             s = scores[:, 0]
             return np.column_stack([-np.logaddexp(0.0, s), -np.logaddexp(0.0, -s)])
-        return log_softmax(scores, axis=1)
+        return log_softmax(Tensor(scores), axis=1).data
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
