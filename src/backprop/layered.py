@@ -352,12 +352,14 @@ class Network:
     # --- cost and evaluation ----------------------------------------------------------------------
 
     def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
-        activations, zs = self._forward(X, keep_last_z=self.cost_name == "cross_entropy")
-        return self._cost_sum(activations[-1] - Y, zs, Y) / len(X)
+        cross_entropy = self.cost_name == "cross_entropy"
+        activations, zs = self._forward(X, keep_last_z=cross_entropy)
+        error = None if cross_entropy else activations[-1] - Y
+        return self._cost_sum(error, zs, Y) / len(X)
 
-    def _cost_sum(self, error: np.ndarray, zs: list, Y: np.ndarray) -> float:
+    def _cost_sum(self, error: np.ndarray | None, zs: list, Y: np.ndarray) -> float:
         """sum_x C_x over a batch: from the output error A^L - Y for the quadratic cost, from
-        z^L (the last of ``zs``) and Y for cross-entropy."""
+        z^L (the last of ``zs``) and Y for cross-entropy (which needs no ``error``)."""
         if self.cost_name == "quadratic":
             diff = error.astype(np.float64, copy=False)
             return 0.5 * float(np.vdot(diff, diff))
