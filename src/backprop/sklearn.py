@@ -297,8 +297,13 @@ class _BaseMLP(BaseEstimator):
         return callback
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        """The network's outputs (scores) for validated X, as float64, in chunks, no graph."""
-        X = np.asarray(X, dtype=self._dtype)
+        """The network's outputs (scores) for validated X, as float64, in chunks, no graph.
+
+        The forward pass runs in float64 whatever the weights' dtype (NumPy promotes X W^T to
+        float64): a float32 product's last bit depends on how many rows BLAS multiplies at once,
+        so predictions would change when the same row is predicted inside another batch.
+        """
+        X = np.asarray(X, dtype=np.float64)
         model = self.model_
         model.eval()
         outs = []
