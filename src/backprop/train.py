@@ -1,10 +1,17 @@
 """The fit loop: gradient descent, online SGD and mini-batch SGD, with a convergence test.
 
-One loop serves every caller (CLI, scikit-learn wrapper, examples). Per mini-batch of m examples:
+``fit`` is the library's only training loop: the CLI, the scikit-learn wrapper, the textbook
+network's ``sgd``, the examples and the demos all call it. Per mini-batch of m examples it runs
+one training step in three phases:
 
     forward:   a = model(x) for the batch,  C = loss(a, y) (+ lambda * Omega(theta))
-    backward:  dC/dw for every parameter (reverse sweep over the graph)
+    backward:  dC/dw for every parameter
     update:    w -> w - eta * dC/dw     = w - (eta/m) sum_x dC_x/dw when C is the batch mean
+
+A model supplies its step through one small protocol, ``TrainingStep``: any ``Module`` gets a
+``GraphStep`` (the graph engine: ``loss.backward()``, then the optimizer), and a model with a
+``training_step`` method may supply its own, as ``layered.Network`` does with BP1-BP4 (fused with
+the update under plain SGD).
 
 ``batch_size=None`` uses the whole training set per step (gradient descent), ``1`` one example at a
 time (online SGD, the lectures' stochastic gradient descent), ``m`` mini-batches. ``tol`` stops at
@@ -19,25 +26,19 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from .data._checks import all_finite
-from .data.preprocessing import one_hot
+from .data._checks import check_inputs
 from .errors import TrainingDiverged
 from .io import load_checkpoint, save_checkpoint
-from .nn.losses import LOSSES, loss_function
+from .nn.losses import Loss, accuracy, loss_function
 from .nn.module import Module
 from .rng import get_rng
 from .tensor import Tensor, no_grad
 
 Callback = Callable[[int, dict[str, float]], Any]
-
-# Losses whose targets are class labels, and how a prediction is read off the output.
-_ARGMAX_LOSSES = ("CrossEntropyLoss", "NLLLoss", "MultiMarginLoss")
-_THRESHOLD = {"BCELoss": 0.5, "BCEWithLogitsLoss": 0.0, "HingeLoss": 0.0}
-_ONE_HOT_LOSSES = ("QuadraticLoss", "MSELoss", "SumOfSquaresLoss", "BCELoss", "BCEWithLogitsLoss")
 
 
 @dataclass
@@ -45,7 +46,8 @@ class History:
     """What happened per epoch: training cost, validation cost and accuracy, why training stopped.
 
     ``loss[k]`` is the mean of the mini-batch costs of epoch k+1 (weighted by batch size), the C of
-    the convergence test.
+    the convergence test. A run stopped within an epoch (a step callback, ``stop``) records that
+    epoch's mean over the steps it ran, ``steps_in_last_epoch`` of them.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -56,6 +58,7 @@ class History:
     best_epoch: int | None = None
     epochs_run: int = 0
     seconds: float = 0.0
+    steps_in_last_epoch: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,7 @@ class History:
             "best_epoch": self.best_epoch,
             "epochs_run": self.epochs_run,
             "seconds": self.seconds,
+            "steps_in_last_epoch": self.steps_in_last_epoch,
         }
 
     @classmethod
@@ -90,94 +94,107 @@ class History:
         ]
 
 
-def accuracy(output: np.ndarray, target: np.ndarray, loss_name: str) -> float | None:
-    """Fraction of examples classified correctly, or None for a regression loss.
 
-    Labels come from argmax over the outputs (several output neurons), or from a threshold on a
-    single output (0.5 for probabilities, 0 for scores with ±1 or 0/1 labels).
+class TrainingStep(Protocol):
+    """One training step in phases, on a mini-batch: what ``fit`` needs from a model.
+
+    ``forward`` computes the outputs and returns the batch cost C (its penalty included),
+    ``backward`` the gradients, ``update`` moves the parameters; a view may call them one at a
+    time. ``loss`` says what targets the step takes (``Loss.prepare_targets``), ``threshold``
+    how a single output becomes a class, and ``evaluate`` gives the mean cost and the outputs
+    over a dataset without changing anything.
     """
-    if output.ndim == 2 and output.shape[1] > 1:
-        if target.ndim == 1 and loss_name in _ARGMAX_LOSSES:
-            truth = target
-        elif target.shape == output.shape:
-            truth = target.argmax(axis=1)
-        else:
-            return None
-        return float(np.mean(output.argmax(axis=1) == truth))
-    if loss_name not in _THRESHOLD:
-        return None
-    # Labels 0/1, -1/+1 and probabilities alike: the positive class is above 0.5.
-    truth = target.reshape(-1) > 0.5
-    return float(np.mean((output.reshape(-1) > _THRESHOLD[loss_name]) == truth))
+
+    loss: Loss
+    threshold: float | None
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> float: ...
+
+    def backward(self) -> None: ...
+
+    def update(self) -> None: ...
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]: ...
 
 
-def _class_labels(y: np.ndarray, out_width: int, who: str) -> np.ndarray:
-    """Integer labels in 0..out_width-1, or a ValueError naming the first one outside."""
-    if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-        raise ValueError(f"fit: {who} needs integer class labels, got fractional ones")
-    labels = y.astype(np.int64)
-    bad = labels[(labels < 0) | (labels >= out_width)]
-    if bad.size:
-        raise ValueError(
-            f"fit: label {int(bad[0])} is outside the class range 0..{out_width - 1} "
-            f"of a model with {out_width} outputs"
+class GraphStep:
+    """A step of any ``Module`` through the graph engine: C = loss(model(x), y) (+ lambda
+    Omega(theta)), ``C.backward()`` fills every ``p.grad``, and the optimizer steps."""
+
+    def __init__(
+        self,
+        model: Module,
+        loss: Loss,
+        optimizer: Any,
+        regularization: Callable[[Module], Tensor] | None = None,
+    ) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.regularization = regularization
+        self.threshold = loss.threshold
+        self.cost: Tensor | None = None
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> float:
+        self.optimizer.zero_grad()
+        cost = self.loss(self.model(Tensor(x)), y)
+        if self.regularization is not None:
+            cost = cost + self.regularization(self.model)
+        self.cost = cost
+        return float(cost.data)
+
+    def backward(self) -> None:
+        self.cost.backward()
+
+    def update(self) -> None:
+        self.optimizer.step()
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray, batch: int = 4096) -> tuple[float, np.ndarray]:
+        """Mean cost and outputs over a dataset, in chunks, without building a graph."""
+        outputs, total = [], 0.0
+        with no_grad():
+            for start in range(0, len(X), batch):
+                out = self.model(Tensor(X[start : start + batch]))
+                total += float(self.loss(out, y[start : start + batch]).data) * len(out.data)
+                outputs.append(out.data)
+        return total / len(X), np.concatenate(outputs)
+
+
+def training_step(
+    model: Module,
+    loss: Loss | str | None,
+    optimizer: Any,
+    regularization: Callable[[Module], Tensor] | None = None,
+) -> TrainingStep:
+    """The step ``fit`` runs for ``model``: the model's own (``model.training_step``, e.g. the
+    textbook network's BP1-BP4) when it offers one for this loss, else a ``GraphStep``."""
+    loss_fn = None if loss is None else loss_function(loss)
+    own = getattr(model, "training_step", None)
+    if own is not None:
+        step = own(loss_fn, optimizer, regularization)
+        if step is not None:
+            return step
+    if loss_fn is None:
+        raise TypeError(
+            f"fit: a {type(model).__name__} needs loss= (a backprop loss or its name, "
+            f"e.g. 'cross_entropy')"
         )
-    return labels
+    return GraphStep(model, loss_fn, optimizer, regularization)
 
 
-def _prepare_targets(y: Any, out_width: int, loss_name: str, dtype: np.dtype) -> np.ndarray:
-    """Targets as arrays: integer labels for class losses, one-hot rows where outputs need them."""
-    y = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if y.dtype.kind not in "fiub":
-        raise TypeError(f"fit: targets must be numbers, got dtype {y.dtype}")
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        raise ValueError("fit: the targets contain NaN or infinite values")
-    if loss_name in _ARGMAX_LOSSES and y.ndim == 1:
-        return _class_labels(y, out_width, loss_name)
-    if loss_name in _ONE_HOT_LOSSES and y.ndim == 1 and out_width > 1:
-        labels = _class_labels(y, out_width, f"{loss_name} with {out_width} outputs")
-        return one_hot(labels, out_width).astype(dtype, copy=False)
-    if loss_name not in _ARGMAX_LOSSES and y.ndim == 1 and out_width == 1:
-        y = y.reshape(-1, 1)
-    return y.astype(dtype) if loss_name not in _ARGMAX_LOSSES else y
+@dataclass
+class StepEnd:
+    """What a step callback receives after each step: where training is and the step itself
+    (its phases and, for the textbook network, its record)."""
 
-
-def _prepare_inputs(X: Any, dtype: np.dtype, what: str) -> np.ndarray:
-    X = X.data if isinstance(X, Tensor) else X
-    try:
-        X = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"fit: {what} must be numeric: {exc}") from None
-    if X.ndim != 2:
-        raise ValueError(f"fit: {what} must be 2-D (examples, features), got shape {X.shape}")
-    if X.shape[0] == 0:
-        raise ValueError(f"fit: {what} is empty (shape {X.shape})")
-    if not all_finite(X):
-        rows = np.unique(np.nonzero(~np.isfinite(X))[0])
-        raise ValueError(
-            f"fit: {what} contains NaN or infinite values (in {len(rows)} rows, first row "
-            f"{int(rows[0])})"
-        )
-    return X
+    epoch: int
+    step: int
+    cost: float
+    lr: float
+    trainer: TrainingStep
 
 
 def _model_dtype(model: Module) -> np.dtype:
     params = model.parameters()
     return params[0].data.dtype if params else np.dtype(np.float32)
-
-
-def _evaluate(
-    model: Module, loss: Module, X: np.ndarray, y: np.ndarray, batch: int = 4096
-) -> tuple[float, float | None]:
-    """Mean cost and accuracy over a dataset, in chunks, without building a graph."""
-    outputs, total = [], 0.0
-    with no_grad():
-        for start in range(0, len(X), batch):
-            out = model(Tensor(X[start : start + batch]))
-            total += float(loss(out, y[start : start + batch]).data) * len(out.data)
-            outputs.append(out.data)
-    output = np.concatenate(outputs)
-    return total / len(X), accuracy(output, y, type(loss).__name__)
 
 
 def _progress_bar(enabled: bool | None, total: int) -> Any:
@@ -195,7 +212,7 @@ def fit(
     X: Any,
     y: Any,
     *,
-    loss: Module | str,
+    loss: Loss | str | None = None,
     optimizer: Any,
     epochs: int,
     batch_size: int | None = None,
@@ -206,6 +223,8 @@ def fit(
     shuffle: bool = True,
     seed: int | np.random.Generator | None = None,
     callbacks: Sequence[Callback] = (),
+    step_callbacks: Sequence[Callable[[StepEnd], Any]] = (),
+    stop: Any = None,
     progress: bool | None = None,
     regularization: Callable[[Module], Tensor] | None = None,
     scheduler: Any = None,
@@ -216,7 +235,8 @@ def fit(
 
     Parameters
     ----------
-    loss : a loss module (``backprop.nn.CrossEntropyLoss()``) or its name ("cross_entropy").
+    loss : a loss module (``backprop.nn.CrossEntropyLoss()``) or its name ("cross_entropy");
+        may be omitted for a model with a cost of its own (``layered.Network``).
     optimizer : a ``backprop.optim`` optimizer over ``model.parameters()``.
     batch_size : None = full-batch gradient descent, 1 = online SGD, m = mini-batch SGD.
     tol : stop when |C - C_prev| < tol between consecutive epochs (the convergence test).
@@ -224,6 +244,9 @@ def fit(
     patience : with validation data, stop after this many epochs without a better validation
         cost and restore the best weights (early stopping).
     callbacks : ``f(epoch, logs)`` after every epoch; returning True stops training.
+    step_callbacks : ``f(StepEnd)`` after every step; returning True stops after that step.
+    stop : a ``threading.Event`` (anything with ``is_set()``): once set, training stops after
+        the current step (the command line's Ctrl-C sets one).
     progress : a tqdm bar (epoch, loss, speed); None = only when stderr is a terminal.
     regularization : ``nn.L1(lmbda)`` / ``nn.L2(lmbda)``, added as lambda * Omega(theta) (ERM).
     scheduler : a learning-rate schedule whose ``step()`` runs after every epoch.
@@ -234,14 +257,16 @@ def fit(
         holds the best weights so far). A checkpoint of a run that had stopped (early stopping,
         ``tol``, a callback) trains no further epochs.
 
-    Class labels for a loss that compares whole output vectors (quadratic cost with 10 outputs,
-    Nielsen's MNIST set-up) are one-hot encoded here. Bad input raises before any training; a
-    NaN or infinite cost raises ``TrainingDiverged`` (naming epoch and step) with the model left
-    at its last finite weights. X and y are never modified.
+    Targets are converted once, as the loss takes them (``Loss.prepare_targets``: class labels
+    become one-hot rows for the quadratic cost with 10 outputs, Nielsen's MNIST set-up). Bad
+    input raises before any training. A NaN or infinite cost raises ``TrainingDiverged`` naming
+    the epoch and step, with the model at the weights from before that step (or, if an update
+    had already made those non-finite, at the weights its epoch started with). X and y are
+    never modified.
     """
-    loss_fn = loss_function(loss) if isinstance(loss, str) else loss
-    loss_name = type(loss_fn).__name__
-    if loss_name not in {cls.__name__ for cls in LOSSES.values()}:
+    if isinstance(loss, str):
+        loss = loss_function(loss)
+    if loss is not None and not isinstance(loss, Loss):
         raise TypeError(f"fit: loss must be a backprop loss or its name, got {loss!r}")
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
@@ -251,15 +276,16 @@ def fit(
         raise ValueError(f"fit: patience must be a positive integer, got {patience!r}")
     if not math.isfinite(float(optimizer.lr)) or optimizer.lr <= 0:
         raise ValueError(f"fit: the learning rate must be positive, got {optimizer.lr!r}")
+    trainer = training_step(model, loss, optimizer, regularization)
 
     dtype = _model_dtype(model)
-    X = _prepare_inputs(X, dtype, "X")
+    X = check_inputs(X, dtype, "fit")
     y_raw = np.asarray(y.data if isinstance(y, Tensor) else y)
     if len(y_raw) != len(X):
         raise ValueError(f"fit: X has {len(X)} examples but y has {len(y_raw)}")
     with no_grad():
         out_width = int(np.prod(model(Tensor(X[:1])).shape[1:]))
-    y_all = _prepare_targets(y_raw, out_width, loss_name, dtype)
+    y_all = trainer.loss.prepare_targets(y_raw, out_width, dtype)
 
     rng = get_rng(seed)
     if validation is not None and validation_fraction is not None:
@@ -276,8 +302,8 @@ def fit(
         X_val, y_val = X[order[:n_val]], y_all[order[:n_val]]
         X, y_all = X[order[n_val:]], y_all[order[n_val:]]
     elif validation is not None:
-        X_val = _prepare_inputs(validation[0], dtype, "validation X")
-        y_val = _prepare_targets(validation[1], out_width, loss_name, dtype)
+        X_val = check_inputs(validation[0], dtype, "fit", "validation X")
+        y_val = trainer.loss.prepare_targets(validation[1], out_width, dtype)
         if len(y_val) != len(X_val):
             raise ValueError(
                 f"fit: validation X has {len(X_val)} examples but validation y has {len(y_val)}"
@@ -322,37 +348,43 @@ def fit(
                 if bar is not None:
                     bar.set_description(f"epoch {epoch}/{epochs}")
                 order = rng.permutation(n) if shuffle and m < n else None
-                total = 0.0
-                for step, start in enumerate(range(0, n, m), 1):
+                total, seen, steps = 0.0, 0, 0
+                for steps, start in enumerate(range(0, n, m), 1):
                     if order is None:
                         xb, yb = X[start : start + m], y_all[start : start + m]
                     else:
                         idx = order[start : start + m]
                         xb, yb = X[idx], y_all[idx]
-                    optimizer.zero_grad()
-                    cost = loss_fn(model(Tensor(xb)), yb)
-                    if regularization is not None:
-                        cost = cost + regularization(model)
-                    value = float(cost.data)
-                    if not math.isfinite(value):
-                        _restore_finite(params, epoch_start)
-                        raise TrainingDiverged(
-                            f"training diverged: the cost is {value} at epoch {epoch}, step {step} "
-                            f"(learning rate {optimizer.lr:g}); try a smaller learning rate"
-                        )
-                    cost.backward()
-                    optimizer.step()
-                    total += value * len(xb)
+                    cost = trainer.forward(xb, yb)
+                    if not math.isfinite(cost):
+                        lr = optimizer.lr
+                        _diverged(params, epoch_start, f"the cost is {cost}", epoch, steps, lr)
+                    trainer.backward()
+                    trainer.update()
+                    total += cost * len(xb)
+                    seen += len(xb)
                     if bar is not None:
                         bar.update(1)
-                train_cost = total / n
+                    end = StepEnd(epoch, steps, cost, float(optimizer.lr), trainer)
+                    if any([bool(cb(end)) for cb in step_callbacks]):
+                        history.stop_reason = "callback"
+                    elif stop is not None and stop.is_set():
+                        history.stop_reason = "stop_requested"
+                    if history.stop_reason:
+                        break
+                if not all(np.isfinite(p.data).all() for p in params):
+                    what, lr = "the weights are not finite", optimizer.lr
+                    _diverged(params, epoch_start, what, epoch, steps, lr)
+                train_cost = total / seen
                 history.loss.append(train_cost)
                 history.lr.append(float(optimizer.lr))
                 history.epochs_run = epoch
+                history.steps_in_last_epoch = steps
                 logs = {"epoch": epoch, "loss": train_cost}
                 if X_val is not None:
                     model.eval()
-                    val_cost, val_acc = _evaluate(model, loss_fn, X_val, y_val)
+                    val_cost, val_out = trainer.evaluate(X_val, y_val)
+                    val_acc = accuracy(val_out, y_val, trainer.threshold)
                     model.train()
                     history.val_loss.append(val_cost)
                     logs["val_loss"] = val_cost
@@ -369,7 +401,9 @@ def fit(
                         best_state, history.best_epoch = model.state_dict(), epoch
                     else:
                         since_best += 1
-                if any(bool(cb(epoch, logs)) for cb in callbacks):
+                if history.stop_reason:
+                    pass  # a step callback or ``stop`` ended the epoch early
+                elif any([bool(cb(epoch, logs)) for cb in callbacks]):
                     history.stop_reason = "callback"
                 elif patience is not None and since_best >= patience:
                     history.stop_reason = "early_stopping"
@@ -402,10 +436,24 @@ def fit(
     return history
 
 
-def _restore_finite(params: Iterable[Any], snapshot: list[np.ndarray]) -> None:
-    """Keep the current weights if all finite, else go back to the epoch's starting weights."""
+def _diverged(
+    params: Iterable[Any],
+    epoch_start: list[np.ndarray],
+    what: str,
+    epoch: int,
+    step: int,
+    lr: float,
+) -> None:
+    """Raise TrainingDiverged; the model keeps the weights from before the diverging step if they
+    are finite, else goes back to the weights its epoch started with."""
     params = list(params)
-    if all(np.all(np.isfinite(p.data)) for p in params):
-        return
-    for p, saved in zip(params, snapshot, strict=True):
-        p.data[...] = saved
+    if all(np.isfinite(p.data).all() for p in params):
+        held = "the weights from before that step"
+    else:
+        for p, saved in zip(params, epoch_start, strict=True):
+            p.data[...] = saved
+        held = f"the weights epoch {epoch} started with (later ones were not finite)"
+    raise TrainingDiverged(
+        f"training diverged: {what} at epoch {epoch}, step {step} (learning rate {lr:g}); the "
+        f"model holds {held}. Try a smaller learning rate, e.g. {lr / 10:g}"
+    )

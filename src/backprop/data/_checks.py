@@ -1,6 +1,8 @@
-"""Argument checks shared by the dataset modules."""
+"""Argument checks: the dataset modules' and the one input and label check of the library."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -31,3 +33,56 @@ def all_finite(a: np.ndarray) -> bool:
         if np.isfinite(a.sum()):
             return True
     return bool(np.isfinite(a).all())
+
+
+def check_inputs(
+    X: Any, dtype: np.dtype | type, who: str, what: str = "X", n_features: int | None = None
+) -> np.ndarray:
+    """The one input check: X as a 2-D (examples, features) array of ``dtype``, finite.
+
+    A view of the caller's array when it already has that dtype (never modified). Raises
+    TypeError for non-numbers and ValueError naming ``who`` and the problem: the shape, an empty
+    X, a feature count other than ``n_features``, or the first NaN/infinite entry's row and column.
+    """
+    try:
+        X = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{who}: {what} must be numeric: {exc}") from None
+    if X.ndim != 2:
+        raise ValueError(f"{who}: {what} must be 2-D (examples, features), got shape {X.shape}")
+    if X.shape[0] == 0:
+        raise ValueError(f"{who}: {what} is empty (shape {X.shape})")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"{who}: layer 1 expects {n_features} features, got {X.shape[1]}; "
+            f"{what} has shape {X.shape}"
+        )
+    if not all_finite(X):
+        rows, cols = np.nonzero(~np.isfinite(X))
+        raise ValueError(
+            f"{who}: {what} contains NaN or infinite values (first at row {rows[0]}, column "
+            f"{cols[0]}; {len(np.unique(rows))} rows affected)"
+        )
+    return X
+
+
+def class_labels(y: Any, n_classes: int, who: str) -> np.ndarray:
+    """The one label check: integer class labels in 0..n_classes-1 as an int64 array.
+
+    Integral floats are accepted; a fractional label, or one outside the range, raises a
+    ValueError naming the first offending label and its example.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "iub":
+        if y.dtype.kind != "f" or not np.all(np.floor(y) == y):
+            raise ValueError(f"{who}: class labels must be integers, got dtype {y.dtype}")
+    labels = y.astype(np.int64)
+    bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{who}: label {y[i]} is outside the class range 0..{n_classes - 1} (example {i}; "
+            f"{n_classes} classes, one per output neuron); labels must be integers in "
+            f"[0, {n_classes})"
+        )
+    return labels

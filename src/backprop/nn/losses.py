@@ -42,9 +42,11 @@ Classification losses:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ..backend import xp
+from ..data._checks import class_labels
+from ..data.preprocessing import one_hot
 from ..tensor import Tensor, make_node
 from .module import Module
 
@@ -104,11 +106,7 @@ def _labels(who: str, target: Any, out: Tensor) -> xp.ndarray:
     # One reduction checks both ends: seen as unsigned, a negative label is huge.
     unsigned = y if y.dtype.kind == "u" else y.view(_UNSIGNED[y.dtype.itemsize])
     if batch and xp.maximum.reduce(unsigned) >= classes:
-        i = int(xp.flatnonzero((y < 0) | (y >= classes))[0])
-        raise ValueError(
-            f"{who}: label {y[i]} (example {i}) is out of range for {classes} classes; "
-            f"labels must be integers in [0, {classes})"
-        )
+        class_labels(y, classes, who)  # raises, naming the first label out of range
     return y
 
 
@@ -118,8 +116,27 @@ def _scores_2d(who: str, out: Tensor, what: str) -> None:
 
 
 # ---------------------------------------------------------------------- base class
+#: What a loss's target holds, by ``Loss.targets`` (``Loss.prepare_targets`` converts to it).
+TARGETS = {
+    "labels": "integer class labels of shape (B,)",
+    "values": "real targets shaped like the output; class labels become one-hot rows",
+    "probabilities": "probabilities (0/1 labels) shaped like the output; class labels become "
+    "one-hot rows",
+    "signs": "labels +1/-1 (or 1/0) of a single output",
+}
+
+
 class Loss(Module):
-    """Base of the losses: ``loss(output, target)`` -> scalar Tensor E (see module docstring)."""
+    """Base of the losses: ``loss(output, target)`` -> scalar Tensor E (see module docstring).
+
+    Each loss also says what it needs from a training loop: ``targets`` (a key of ``TARGETS``)
+    is what its target holds, and ``threshold`` how a single output becomes a class (class 1
+    where output > threshold: 0.5 for probabilities, 0 for scores; None for a regression loss).
+    Several outputs are always read by argmax.
+    """
+
+    targets: ClassVar[str] = "values"
+    threshold: ClassVar[float | None] = None
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
@@ -142,6 +159,29 @@ class Loss(Module):
         if n == 0:
             raise ValueError(f"{type(self).__name__}: the mean over an empty batch is undefined")
         return 1.0 / n
+
+    def prepare_targets(self, y: Any, out_width: int, dtype: Any, who: str = "fit") -> xp.ndarray:
+        """Targets of a whole dataset as this loss takes them, checked once before training.
+
+        Labels stay labels for a "labels" loss; for the others class labels (a vector against
+        several outputs) become one-hot rows, and a vector against one output a column.
+        """
+        y = xp.asarray(_raw(y))
+        if y.dtype.kind not in "fiub":
+            raise TypeError(f"{who}: targets must be numbers, got dtype {y.dtype}")
+        if y.dtype.kind == "f" and not xp.all(xp.isfinite(y)):
+            raise ValueError(f"{who}: the targets contain NaN or infinite values")
+        if self.targets == "labels":
+            return class_labels(y, out_width, who) if y.ndim == 1 else y.astype(dtype)
+        if y.ndim == 1 and out_width > 1:
+            return one_hot(class_labels(y, out_width, who), out_width).astype(dtype, copy=False)
+        if y.ndim == 1 and out_width == 1:
+            y = y.reshape(-1, 1)
+        return y.astype(dtype)
+
+    def predict(self, output: Any) -> xp.ndarray | None:
+        """Classes read off outputs by this loss's ``threshold`` (see ``predict_classes``)."""
+        return predict_classes(output, self.threshold)
 
     def _node(self, value: Any, out: Tensor, vjp: Any, op: str) -> Tensor:
         return make_node(xp.asarray(value, dtype=out.data.dtype), (out,), vjp, op)
@@ -230,6 +270,10 @@ class BCELoss(Loss):
     ``ValueError`` (scores belong in ``BCEWithLogitsLoss``). Shapes equal, (B, K) or (B,).
     """
 
+    targets = "probabilities"
+    threshold = 0.5
+
+
     def forward(self, output: Any, target: Any) -> Tensor:
         a = _output(output)
         t = _same_shape_target("BCELoss", target, a)
@@ -260,6 +304,10 @@ class BCEWithLogitsLoss(Loss):
     lecture's dE/dw_ji = (y_i - t_i) h_j before the factor h_j. Averaged over all elements with
     ``reduction="mean"``. Shapes equal, (B, K) or (B,).
     """
+
+    targets = "probabilities"
+    threshold = 0.0
+
 
     def forward(self, output: Any, target: Any) -> Tensor:
         a = _output(output)
@@ -295,6 +343,9 @@ class CrossEntropyLoss(Loss):
     The lectures' +-1 codes are turned into one-hot rows by (y + 1) / 2; negative targets raise
     ``ValueError``. Computed with z - max(z), so logits of +-1000 give finite values and gradients.
     """
+
+    targets = "labels"
+
 
     def forward(self, output: Any, target: Any) -> Tensor:
         z = _output(output)
@@ -351,6 +402,9 @@ class NLLLoss(Loss):
     ``CrossEntropyLoss`` = log-softmax followed by this loss, fused.
     """
 
+    targets = "labels"
+
+
     def forward(self, output: Any, target: Any) -> Tensor:
         t = _output(output)
         _scores_2d("NLLLoss", t, "log-probabilities")
@@ -377,6 +431,10 @@ class HingeLoss(Loss):
     so the two classes are {0, 1} or {-1, +1}; other values raise ``ValueError``. The target may
     have shape (B,) or (B, 1). ``reduction="mean"`` divides by B.
     """
+
+    targets = "signs"
+    threshold = 0.0
+
 
     def forward(self, output: Any, target: Any) -> Tensor:
         a = _output(output)
@@ -419,6 +477,9 @@ class MultiMarginLoss(Loss):
     ``margin`` defaults to 1; ``reduction="mean"`` divides by B.
     """
 
+    targets = "labels"
+
+
     def __init__(self, reduction: str = "mean", margin: float = 1.0) -> None:
         super().__init__(reduction)
         self.margin = float(margin)
@@ -448,6 +509,41 @@ class MultiMarginLoss(Loss):
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, margin={self.margin}"
+
+
+# ---------------------------------------------------------------------- accuracy
+def predict_classes(output: Any, threshold: float | None) -> xp.ndarray | None:
+    """Classes read off outputs: argmax over several, ``output > threshold`` for a single one
+    (0.5 for probabilities, 0 for scores); None for one output without a threshold (regression)."""
+    output = xp.asarray(_raw(output))
+    if output.ndim == 2 and output.shape[1] > 1:
+        return output.argmax(axis=1)
+    if threshold is None:
+        return None
+    return (output.reshape(-1) > threshold).astype(xp.int64)
+
+
+def accuracy(output: Any, target: Any, threshold: float | None) -> float | None:
+    """The fraction of examples classified correctly; the library's one accuracy.
+
+    Predictions come from ``predict_classes`` (a loss's or a network's ``threshold``). The true
+    class: the label itself, the argmax of a target row shaped like the output, or for a single
+    output ``target > 0.5`` (labels 0/1, -1/+1 and probabilities alike). None when there is no
+    class to compare (regression).
+    """
+    predicted = predict_classes(output, threshold)
+    target = xp.asarray(_raw(target))
+    if predicted is None:
+        return None
+    if predicted.size != len(target):
+        raise ValueError(f"accuracy: {predicted.size} outputs but {len(target)} targets")
+    if target.ndim == 2 and target.shape[1] > 1:
+        truth = target.argmax(axis=1)
+    elif xp.ndim(output) == 2 and xp.shape(output)[1] > 1:
+        truth = target.reshape(-1)
+    else:
+        truth = target.reshape(-1) > 0.5
+    return float(xp.mean(predicted == truth))
 
 
 # ---------------------------------------------------------------------- registry
@@ -497,5 +593,8 @@ __all__ = [
     "NLLLoss",
     "QuadraticLoss",
     "SumOfSquaresLoss",
+    "TARGETS",
+    "accuracy",
     "loss_function",
+    "predict_classes",
 ]
