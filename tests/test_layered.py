@@ -10,6 +10,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import backprop as bp
+from backprop import optim
 from backprop.errors import TrainingDiverged
 from backprop.layered import Intermediates, Network
 
@@ -298,34 +300,65 @@ def test_convergence_test_stops_early():
     assert all(abs(c - p) >= tol for p, c in zip(costs[:-2], costs[1:-1], strict=True))
 
 
-def test_divergence_raises_and_keeps_finite_weights():
+def _weights_before_step(make_net, X, Y, steps_per_epoch, epoch, step, **sgd_args):
+    """A fresh network's weights after the (epoch, step - 1) steps that preceded a divergence."""
+    reference = make_net()
+    before = (epoch - 1) * steps_per_epoch + step - 1
+    if before:
+        counted = []
+
+        def stop_before(end):
+            counted.append(end)
+            return len(counted) == before
+
+        bp.fit(reference, X, Y, optimizer=optim.SGD(reference.parameters(), lr=sgd_args["eta"]),
+               epochs=epoch, batch_size=sgd_args["mini_batch_size"], seed=sgd_args["seed"],
+               step_callbacks=[stop_before], progress=False)
+    return reference.weights + reference.biases
+
+
+def test_divergence_in_a_later_epoch_keeps_the_weights_from_before_that_step():
+    """One rule for every model: the cost of step S of epoch E is not finite, the model holds
+    the weights that step started from (finite here: the cost overflows before the weights)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 3))
+    Y = X @ np.array([[1.0], [-2.0], [0.5]])
+
+    def make_net():
+        return Network([3, 4, 1], activation="linear", seed=0)
+
+    net = make_net()
+    pattern = r"the cost is (inf|nan) at epoch (\d+), step (\d+) \(learning rate 1\); the model "
+    pattern += r"holds the weights from before that step\. Try a smaller learning rate, e\.g\. 0\.1"
+    with pytest.raises(TrainingDiverged, match=pattern) as info:
+        net.sgd(X, Y, epochs=50, mini_batch_size=40, eta=1.0, seed=0)
+    found = re.search(pattern, str(info.value))
+    epoch, step = int(found.group(2)), int(found.group(3))
+    assert epoch > 2
+    expected = _weights_before_step(
+        make_net, X, Y, 1, epoch, step, eta=1.0, mini_batch_size=40, seed=0
+    )
+    for P, Q in zip(net.weights + net.biases, expected, strict=True):
+        assert np.isfinite(P).all()
+        np.testing.assert_array_equal(P, Q)
+
+
+def test_divergence_after_an_overflowing_update_restores_the_epochs_first_weights():
+    """An update that overflows the weights to inf leaves a NaN cost one step later: the weights
+    before that step are not finite, so the model goes back to where the epoch started."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 3))
     Y = X @ np.array([[1.0], [-2.0], [0.5]])
     net = Network([3, 4, 1], activation="linear", seed=0)
-    before = [W.copy() for W in net.weights + net.biases]
-    with pytest.raises(TrainingDiverged, match=r"epoch 1 .*smaller learning rate"):
-        net.sgd(X, Y, epochs=10, mini_batch_size=5, eta=1e3, seed=0)
+    before = [P.copy() for P in net.weights + net.biases]
+    costs = []
+    with pytest.raises(TrainingDiverged, match=r"at epoch 1, step \d+ .*the model holds the "
+                       r"weights epoch 1 started with \(later ones were not finite\)"):
+        bp.fit(net, X, Y, optimizer=optim.SGD(net.parameters(), lr=1e3), epochs=10, batch_size=5,
+               seed=0, step_callbacks=[lambda end: costs.append(end.cost)], progress=False)
+    assert len(costs) >= 2 and all(np.isfinite(costs))  # the cost was finite until the overflow
     for P, P_before in zip(net.weights + net.biases, before, strict=True):
-        assert np.isfinite(P).all()
         np.testing.assert_array_equal(P, P_before)
-
-
-def test_divergence_in_a_later_epoch_restores_the_previous_epoch():
-    rng = np.random.default_rng(1)
-    X = rng.standard_normal((40, 3))
-    Y = X @ np.array([[1.0], [-2.0], [0.5]])
-    net = Network([3, 4, 1], activation="linear", seed=0)
-    with pytest.raises(TrainingDiverged, match=r"in mini-batch 1 of epoch (\d+) ") as info:
-        net.sgd(X, Y, epochs=50, mini_batch_size=40, eta=1.0, seed=0)
-    assert "eta=0.1" in str(info.value)
-    epoch = int(re.search(r"of epoch (\d+) ", str(info.value)).group(1))
-    assert epoch > 2
-    reference = Network([3, 4, 1], activation="linear", seed=0)
-    history = reference.sgd(X, Y, epochs=epoch - 1, mini_batch_size=40, eta=1.0, seed=0)
-    assert np.isfinite(history[-1]["cost"])
-    for P, Q in zip(net.weights + net.biases, reference.weights + reference.biases, strict=True):
-        np.testing.assert_array_equal(P, Q)
 
 
 # --- the rest of the API ----------------------------------------------------------------------
@@ -437,9 +470,10 @@ def test_bad_data_raise_clear_errors():
     X_nan[4, 1] = np.nan
     with pytest.raises(ValueError, match=r"NaN .*row 4, column 1"):
         net.sgd(X_nan, y, 1, 5, 1.0)
-    with pytest.raises(ValueError, match="X has 10 examples but Y has 9"):
+    with pytest.raises(ValueError, match="fit: X has 10 examples but y has 9"):
         net.sgd(X, y[:9], 1, 5, 1.0)
-    with pytest.raises(ValueError, match=r"labels must lie in 0\.\.1.*found \[0, 1, 2\]"):
+    message = "Network: label 2 is outside the class range 0..1 (example 2; 2 classes"
+    with pytest.raises(ValueError, match=re.escape(message)):
         net.backprop(X, np.arange(10) % 3)
     with pytest.raises(ValueError, match=r"Y must be \(10, 2\)"):
         net.backprop(X, np.zeros((10, 3)))

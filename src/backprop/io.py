@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelFileError
+from .layered import Network
 from .nn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
 from .nn.layers import Linear, Sequential
 from .nn.module import Module
@@ -119,6 +120,7 @@ for _activation in (Step, Sigmoid, Tanh, ReLU, Identity, LeakyReLU, Softmax):
 # A fixed seed, so that rebuilding never draws from the library-wide generator (loading a model
 # must not change what a seeded run does next); the weights are overwritten from the file.
 register_module(Linear, build=lambda args, rebuild: Linear(**{**args, "seed": 0}))
+register_module(Network, build=lambda args, rebuild: Network(**{**args, "seed": 0}))
 register_module(
     Sequential, build=lambda args, rebuild: Sequential(*(rebuild(c) for c in args["layers"]))
 )

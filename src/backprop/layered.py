@@ -1,7 +1,8 @@
 """The textbook network: an MLP trained with the four backpropagation equations, written out.
 
-This is Nielsen's sigmoid network from the lecture (seed 004), in plain NumPy. Notation follows the
-slides: ``w^l_{jk}`` connects neuron ``k`` of layer ``l-1`` to neuron ``j`` of layer ``l``, so
+This is Nielsen's sigmoid network from the lecture (seed 004), in plain NumPy, and a gradient source
+for ``backprop.fit``, the library's one training loop. Notation follows the slides: ``w^l_{jk}``
+connects neuron ``k`` of layer ``l-1`` to neuron ``j`` of layer ``l``, so
 
     z^l = w^l a^{l-1} + b^l,        a^l = sigma(z^l),
 
@@ -31,24 +32,35 @@ where ``C = (1/m) sum_x C_x`` is the mean cost over the batch.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from . import ops
 from .backend import matmul_into_layout
-from .data._checks import all_finite
+from .data._checks import check_inputs, class_labels
 from .data.preprocessing import one_hot
-from .errors import TrainingDiverged
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
-from .nn.module import Module
+from .nn.losses import BCELoss, Loss, NLLLoss, QuadraticLoss, accuracy, predict_classes
+from .nn.module import Module, Parameter
+from .optim import SGD
 from .rng import get_rng
+from .tensor import Tensor
 
-__all__ = ["ACTIVATIONS", "COSTS", "Intermediates", "Network"]
+__all__ = [
+    "ACTIVATIONS",
+    "COSTS",
+    "OUTPUTS",
+    "Intermediates",
+    "LayeredStep",
+    "Network",
+    "StepRecord",
+]
 
 
 # --- activations: sigma applied in place, and delta *= sigma'(z) computed from a = sigma(z) -------
@@ -105,7 +117,18 @@ ACTIVATIONS: dict[str, tuple[_Activate, _MulPrime]] = {
     "linear": (_linear_, _linear_prime_),
 }
 
-COSTS = ("quadratic", "cross_entropy")
+COSTS = ("quadratic", "cross_entropy", "log_likelihood")
+#: Output layers: an activation of ``ACTIVATIONS``, or the softmax e^{z^L_j} / sum_k e^{z^L_k}.
+OUTPUTS = (*ACTIVATIONS, "softmax")
+
+# Network activation name -> name of the equivalent graph-engine activation module.
+_GRAPH_ACTIVATIONS = {
+    "sigmoid": "sigmoid",
+    "tanh": "tanh",
+    "relu": "relu",
+    "linear": "identity",
+    "softmax": "softmax",
+}
 
 
 def _choose(kind: str, name: str, valid: Sequence[str]) -> str:
@@ -114,33 +137,67 @@ def _choose(kind: str, name: str, valid: Sequence[str]) -> str:
     return name
 
 
-@dataclass
-class Intermediates:
-    """Every quantity of one backpropagation pass, indexed by layer (0 = input, L = output).
+def _softmax_(z: np.ndarray) -> None:
+    """a^L_j = e^{z_j} / sum_k e^{z_k} per row (seed 003), in place, computed from z - max_k z_k."""
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
 
-    ``a[l]`` is ``A^l`` (shape ``(m, n_l)``, ``a[0]`` is the input X); ``z[l]`` is ``Z^l`` and
+
+@dataclass
+class StepRecord:
+    """Every quantity of one backpropagation pass on a mini-batch, indexed by layer (0 = input).
+
+    ``a[l]`` is ``A^l`` (shape ``(m, n_l)``, ``a[0]`` the input X), ``z[l]`` is ``Z^l`` and
     ``delta[l]`` is ``Delta^l``, whose row x is the per-example error
-    ``delta^{x,l} = dC_x/dz^{x,l}`` (``z[0]`` and ``delta[0]`` are None: the input has neither).
+    ``delta^{x,l} = dC_x/dz^{x,l}``; ``grad_w[l]`` and ``grad_b[l]`` are the batch means
+    ``dC/dw^l = (1/m) sum_x delta^{x,l} (a^{x,l-1})^T`` and ``dC/db^l = (1/m) sum_x delta^{x,l}``
+    (the input layer has no z, delta or gradients: index 0 holds None). ``cost`` is the batch
+    cost C. The per-example terms of the means are ``example_grad_w`` and ``example_grad_b``.
     """
 
     z: list[np.ndarray | None]
     a: list[np.ndarray]
     delta: list[np.ndarray | None]
+    grad_w: list[np.ndarray | None] = field(default_factory=list)
+    grad_b: list[np.ndarray | None] = field(default_factory=list)
+    cost: float = math.nan
+
+    def example_grad_w(self, l: int, x: int) -> np.ndarray:
+        """BP4 for example x: dC_x/dw^l_jk = a^{x,l-1}_k delta^{x,l}_j."""
+        return np.outer(self.delta[l][x], self.a[l - 1][x])
+
+    def example_grad_b(self, l: int, x: int) -> np.ndarray:
+        """BP3 for example x: dC_x/db^l_j = delta^{x,l}_j."""
+        return self.delta[l][x]
 
 
-class Network:
-    """A fully connected network in which every neuron, output included, applies ``activation``.
+#: The name this record had before it also held the gradients and the cost.
+Intermediates = StepRecord
+
+
+class Network(Module):
+    """A fully connected network: hidden neurons apply ``activation``, output neurons ``output``.
 
     ``Network([784, 30, 10])`` is Nielsen's digit classifier: 784 inputs, 30 sigmoid hidden neurons,
-    10 sigmoid outputs. ``cost`` is the quadratic cost ``C = 1/(2n) sum_x ||y(x) - a^L(x)||^2`` or
-    the cross-entropy ``C = -(1/n) sum_x sum_j [y_j ln a^L_j + (1 - y_j) ln(1 - a^L_j)]``, which
-    needs sigmoid outputs in (0, 1) and turns BP1 into ``delta^L = a^L - y``.
+    10 sigmoid outputs. ``cost`` is the quadratic cost ``C = 1/(2n) sum_x ||y(x) - a^L(x)||^2``,
+    Nielsen's cross-entropy ``C = -(1/n) sum_x sum_j [y_j ln a^L_j + (1 - y_j) ln(1 - a^L_j)]``
+    (sigmoid outputs, which turn BP1 into ``delta^L = a^L - y``), or the log-likelihood
+    ``C = -(1/n) sum_x ln a^L_{y(x)}`` of a softmax output layer (seed 003; again
+    ``delta^L = a^L - y``), the same mathematics as ``nn.CrossEntropyLoss`` on the scores z^L.
+    ``output`` defaults to ``activation`` (every neuron alike, as in network.py), or to
+    ``"softmax"`` for the log-likelihood.
 
     ``init`` draws the weights with ``backprop.nn.init``: ``"uniform"`` (Unif[-1, 1], seed 001),
     ``"normal"`` (N(0, 1), network.py), ``"normal_scaled"`` (w ~ N(0, 1/n_in), network2),
     ``"xavier"``, ``"he"`` or ``"zeros"``.
     ``seed`` (int, Generator or None for the library-wide generator of ``backprop.manual_seed``)
     drives the initialization and, unless ``sgd`` gets its own, the shuffling.
+
+    The network is a ``Module``: ``parameters()`` lists w^1, b^1, w^2, ... as ``Parameter``s
+    (``state_dict`` names them "1.weight", "1.bias", ...), ``bp.save``/``bp.load`` and
+    checkpoints handle it like any model, and ``bp.fit`` trains it by BP1-BP4 (see
+    ``training_step``). ``weights[l-1]`` and ``biases[l-1]`` are the arrays of w^l and b^l.
     """
 
     def __init__(
@@ -151,7 +208,9 @@ class Network:
         init: str = "normal_scaled",
         seed: int | np.random.Generator | None = None,
         dtype: DTypeLike = np.float32,
+        output: str | None = None,
     ) -> None:
+        super().__init__()
         sizes = list(sizes)
         if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
             raise ValueError(
@@ -161,23 +220,72 @@ class Network:
         self.sizes = [int(n) for n in sizes]
         self.activation = _choose("activation", activation, list(ACTIVATIONS))
         self.cost_name = _choose("cost", cost, COSTS)
+        if output is None:
+            output = "softmax" if cost == "log_likelihood" else activation
+        self.output = _choose("output", output, OUTPUTS)
         self.init = _choose("init", init, list(INITIALIZERS))
-        if cost == "cross_entropy" and activation != "sigmoid":
+        needs = {"cross_entropy": "sigmoid", "log_likelihood": "softmax"}.get(cost)
+        if needs is not None and self.output != needs:
             raise ValueError(
-                f"cost='cross_entropy' needs activation='sigmoid' (outputs in (0, 1) for ln a and "
-                f"ln(1 - a)); got activation={activation!r}"
+                f"cost={cost!r} needs output={needs!r} (BP1 becomes delta^L = a^L - y only with "
+                f"that output layer); got output={self.output!r}"
+            )
+        if self.output == "softmax" and cost != "log_likelihood":
+            raise ValueError(
+                f"output='softmax' goes with cost='log_likelihood' (seed 003); got cost={cost!r}"
             )
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ValueError(f"dtype must be a floating type such as float32; got {self.dtype}")
         self._activate, self._mul_prime = ACTIVATIONS[activation]
+        self._activate_output = _softmax_ if self.output == "softmax" else ACTIVATIONS[output][0]
         self._rng = get_rng(seed)
-        self.weights: list[np.ndarray] = []
-        self.biases: list[np.ndarray] = []
-        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:], strict=True):
+        self._params: list[Parameter] = []
+        for l, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), 1):
             W, b = initialize(init, n_in, n_out, self._rng, self.dtype)
-            self.weights.append(W)
-            self.biases.append(b)
+            self._params += [Parameter(W, label=f"w^{l}"), Parameter(b, label=f"b^{l}")]
+        self._graph = [activation_module(_GRAPH_ACTIVATIONS[activation]) for _ in sizes[2:]]
+        self._graph.append(activation_module(_GRAPH_ACTIVATIONS[self.output]))
+
+    # --- the Module side --------------------------------------------------------------------------
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """[w^1, ..., w^L], the arrays of the weight Parameters (writable in place)."""
+        return [p.data for p in self._params[0::2]]
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """[b^1, ..., b^L], the arrays of the bias Parameters (writable in place)."""
+        return [p.data for p in self._params[1::2]]
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """("1.weight", w^1), ("1.bias", b^1), ("2.weight", w^2), ...: layers by their number l."""
+        for i, p in enumerate(self._params):
+            yield f"{prefix}{i // 2 + 1}.{'bias' if i % 2 else 'weight'}", p
+
+    def children(self) -> Iterator[Module]:
+        yield from self._graph
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "type": "Network",
+            "sizes": self.sizes,
+            "activation": self.activation,
+            "output": self.output,
+            "cost": self.cost_name,
+            "init": self.init,
+            "dtype": self.dtype.name,
+        }
+
+    def forward(self, x: Any) -> Tensor:
+        """a^L through the graph engine (z^l = w^l a^{l-1} + b^l, a^l = sigma(z^l)), for losses
+        other than the network's own cost; ``feedforward`` is the same without a graph."""
+        a = x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=self.dtype))
+        layers = zip(self._params[0::2], self._params[1::2], self._graph, strict=True)
+        for W, b, g in layers:
+            a = g(ops.linear(a, W, b))
+        return a
 
     # --- description ------------------------------------------------------------------------------
 
@@ -188,7 +296,7 @@ class Network:
 
     def parameter_count(self) -> int:
         """Number of weights and biases: sum over layers of n_l * n_{l-1} + n_l."""
-        return sum(W.size + b.size for W, b in zip(self.weights, self.biases, strict=True))
+        return self.num_parameters()
 
     def __repr__(self) -> str:
         layers = ", ".join(
@@ -197,9 +305,10 @@ class Network:
                 zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1
             )
         )
+        output = "" if self.output == self.activation else f", output={self.output!r}"
         return (
-            f"Network({self.sizes}, activation={self.activation!r}, cost={self.cost_name!r}): "
-            f"{self.parameter_count()} parameters ({layers})"
+            f"Network({self.sizes}, activation={self.activation!r}{output}, "
+            f"cost={self.cost_name!r}): {self.parameter_count()} parameters ({layers})"
         )
 
     # --- input checking ---------------------------------------------------------------------------
@@ -207,21 +316,8 @@ class Network:
     def _inputs(self, X: ArrayLike) -> np.ndarray:
         """X as a (m, n_0) array of the network's dtype (a view, never modified, when possible)."""
         X = np.asarray(X, dtype=self.dtype)
-        shape = X.shape
-        if X.ndim == 1:
-            X = X.reshape(1, -1)
-        if X.ndim != 2:
-            raise ValueError(f"X must be one example (n_0,) or a batch (m, n_0); got shape {shape}")
-        if X.shape[1] != self.sizes[0]:
-            raise ValueError(
-                f"layer 1 expects {self.sizes[0]} features, got {X.shape[1]}; X has shape {shape}"
-            )
-        if not all_finite(X):
-            bad = np.argwhere(~np.isfinite(X))[0]
-            raise ValueError(
-                f"X contains NaN or infinite values (first at row {bad[0]}, column {bad[1]})"
-            )
-        return X
+        X = X.reshape(1, -1) if X.ndim == 1 else X
+        return check_inputs(X, self.dtype, "Network", "X", self.sizes[0])
 
     def _targets(self, Y: ArrayLike, m: int) -> np.ndarray:
         """Y as (m, n_L) targets from one-hot rows, integer labels or (if n_L = 1) a vector."""
@@ -232,20 +328,14 @@ class Network:
         if Y.ndim == 1 and n_out == 1:
             Y = Y.reshape(-1, 1)
         elif Y.ndim == 1:
-            labels = Y.astype(np.int64)
-            if not np.array_equal(labels, Y) or labels.min() < 0 or labels.max() >= n_out:
-                found = np.unique(Y)[:10]
-                raise ValueError(
-                    f"integer labels must lie in 0..{n_out - 1} (one per output neuron); "
-                    f"found {found.tolist()}"
-                )
+            labels = class_labels(Y, n_out, "Network")
             return one_hot(labels, n_out).astype(self.dtype, copy=False)
         if Y.ndim != 2 or Y.shape[1] != n_out:
             raise ValueError(
                 f"Y must be ({m}, {n_out}) targets or ({m},) integer labels; got shape {Y.shape}"
             )
         Y = Y.astype(self.dtype, copy=False)
-        if not all_finite(Y):
+        if not np.isfinite(Y).all():
             raise ValueError("Y contains NaN or infinite values")
         return Y
 
@@ -257,54 +347,60 @@ class Network:
         """A^0 = X, then Z^l = A^{l-1} (w^l)^T + b^l and A^l = sigma(Z^l) for l = 1..L.
 
         Returns the activations [A^0, ..., A^L] and copies of [Z^1, ..., Z^L] if ``keep_z``
-        ([Z^L] alone if ``keep_last_z``, what the cross-entropy cost needs).
+        ([Z^L] alone if ``keep_last_z``, what the cross-entropy and log-likelihood costs need).
         """
         activations = [X]
         zs = []
-        last = len(self.weights) - 1
+        last = len(self._params) // 2 - 1
         for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             z = activations[-1] @ W.T
             z += b
             if keep_z or (keep_last_z and l == last):
                 zs.append(z.copy())
-            self._activate(z)
+            (self._activate_output if l == last else self._activate)(z)
             activations.append(z)
         return activations, zs
+
+    def _output_error(self, a_L: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """BP1, delta^L = grad_a C (.) sigma'(z^L), per example (row x is delta^{x,L}).
+
+        Quadratic cost: grad_a C_x = a^L - y, times sigma'(z^L) of the output activation. Nielsen's
+        cross-entropy with sigmoid outputs, and the log-likelihood with a softmax output layer:
+        sigma'(z^L) cancels against grad_a C and delta^L = a^L - y (no division).
+        """
+        delta = a_L - Y
+        if self.cost_name == "quadratic":
+            ACTIVATIONS[self.output][1](delta, a_L)
+        return delta
 
     def _backward(
         self,
         activations: list[np.ndarray],
-        error: np.ndarray,
+        delta: np.ndarray,
         scale: float,
         keep_deltas: bool = False,
     ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
-        """BP1-BP4 on a batch: ``scale`` times the sums over x of the per-example gradients.
+        """BP2-BP4 on a batch from Delta^L (overwritten): ``scale`` times the sums over x of the
+        per-example gradients.
 
-        ``error`` is the output error A^L - Y, which this overwrites (it becomes Delta^L).
-        ``sgd`` passes ``scale = eta/m`` to get its step ``(eta/m) sum_x delta^{x,l}
-        (a^{x,l-1})^T`` directly: BP2 is linear in delta, so scaling delta^L once scales every
-        later delta and gradient. With ``keep_deltas`` it also returns [Delta^1, ..., Delta^L]
-        (times ``scale``).
+        ``scale = 1/m`` gives the batch mean; the fused SGD step passes ``scale = eta/m`` to get
+        its step ``(eta/m) sum_x delta^{x,l} (a^{x,l-1})^T`` directly: BP2 is linear in delta, so
+        scaling delta^L once scales every later delta and gradient. With ``keep_deltas`` it also
+        returns [Delta^1, ..., Delta^L] unscaled (a record asks for them with ``scale`` = 1).
         """
-        a_L = activations[-1]
-        delta = error
-        if self.cost_name == "quadratic":
-            # BP1: delta^L = grad_a C (.) sigma'(z^L), with grad_a C_x = a^L - y for the quadratic.
-            self._mul_prime(delta, a_L)
-        # else BP1 for cross-entropy with sigmoid: grad_a C_x = (a - y) / (a (1 - a)) and
-        # sigma'(z^L) = a (1 - a), so delta^L = a^L - y (computed above, no division).
         if scale != 1.0:
             delta *= scale
         deltas = [delta]
         grad_W: list[np.ndarray] = []
         grad_b: list[np.ndarray] = []
-        for l in range(len(self.weights), 0, -1):  # layer l: w^l is weights[l - 1], a^{l-1} input
+        weights = self.weights
+        for l in range(len(weights), 0, -1):  # layer l: w^l is weights[l - 1], a^{l-1} input
             grad_b.append(np.add.reduce(delta, axis=0))  # BP3: dC/db^l = sum_x delta^{x,l}
             # BP4: sum_x delta^{x,l} (a^{x,l-1})^T, laid out like w^l for a one-pass update
-            grad_W.append(matmul_into_layout(delta.T, activations[l - 1], self.weights[l - 1]))
+            grad_W.append(matmul_into_layout(delta.T, activations[l - 1], weights[l - 1]))
             if l > 1:
                 # BP2: delta^{l-1} = ((w^l)^T delta^l) (.) sigma'(z^{l-1}), in row form Delta^l w^l.
-                delta = delta @ self.weights[l - 1]
+                delta = delta @ weights[l - 1]
                 self._mul_prime(delta, activations[l - 1])
                 if keep_deltas:
                     deltas.append(delta)
@@ -326,75 +422,71 @@ class Network:
     @np.errstate(over="ignore")
     def backprop(
         self, X: ArrayLike, Y: ArrayLike, return_intermediates: bool = False
-    ) -> tuple[list[np.ndarray], list[np.ndarray]] | tuple[list, list, Intermediates]:
+    ) -> tuple[list[np.ndarray], list[np.ndarray]] | tuple[list, list, StepRecord]:
         """Gradients of the batch mean cost C = (1/m) sum_x C_x by BP1-BP4 in matrix form.
 
         Returns ``(grad_W, grad_b)`` with ``grad_W[l-1] = dC/dw^l = (1/m) sum_x delta^{x,l}
         (a^{x,l-1})^T`` (shape of ``weights[l-1]``) and ``grad_b[l-1] = dC/db^l = (1/m) sum_x
-        delta^{x,l}``. With ``return_intermediates=True`` also returns an ``Intermediates`` record
-        holding every layer's z, a and per-example delta. ``Y`` holds (m, n_L) targets or (m,)
-        integer labels (one-hot encoded here).
+        delta^{x,l}``. With ``return_intermediates=True`` also returns the ``StepRecord`` holding
+        every layer's z, a and per-example delta. ``Y`` holds (m, n_L) targets or (m,) integer
+        labels (one-hot encoded here).
         """
         X = self._inputs(X)
+        record = self._record(X, self._targets(Y, len(X)))
+        if not return_intermediates:
+            return record.grad_w[1:], record.grad_b[1:]
+        return record.grad_w[1:], record.grad_b[1:], record
+
+    def _record(self, X: np.ndarray, Y: np.ndarray) -> StepRecord:
+        """One forward and backward pass on a batch, with every quantity kept (StepRecord)."""
         m = len(X)
-        Y = self._targets(Y, m)
-        activations, zs = self._forward(X, keep_z=return_intermediates)
-        grad_W, grad_b, deltas = self._backward(
-            activations, activations[-1] - Y, scale=1.0, keep_deltas=return_intermediates
-        )
+        activations, zs = self._forward(X, keep_z=True)
+        delta = self._output_error(activations[-1], Y)
+        grad_W, grad_b, deltas = self._backward(activations, delta, 1.0, keep_deltas=True)
         for g in (*grad_W, *grad_b):
             g /= m
-        if not return_intermediates:
-            return grad_W, grad_b
-        record = Intermediates(z=[None, *zs], a=[X.copy(), *activations[1:]], delta=[None, *deltas])
-        return grad_W, grad_b, record
+        return StepRecord(
+            z=[None, *zs],
+            a=[X.copy(), *activations[1:]],
+            delta=[None, *deltas],
+            grad_w=[None, *grad_W],
+            grad_b=[None, *grad_b],
+            cost=self._cost_sum(activations[-1], zs, Y) / m,
+        )
 
     # --- cost and evaluation ----------------------------------------------------------------------
 
-    def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
-        cross_entropy = self.cost_name == "cross_entropy"
-        activations, zs = self._forward(X, keep_last_z=cross_entropy)
-        error = None if cross_entropy else activations[-1] - Y
-        return self._cost_sum(error, zs, Y) / len(X)
-
-    def _cost_sum(self, error: np.ndarray | None, zs: list, Y: np.ndarray) -> float:
-        """sum_x C_x over a batch: from the output error A^L - Y for the quadratic cost, from
-        z^L (the last of ``zs``) and Y for cross-entropy (which needs no ``error``)."""
+    def _cost_sum(self, a_L: np.ndarray, zs: list, Y: np.ndarray) -> float:
+        """sum_x C_x over a batch, from a^L for the quadratic cost and from z^L (the last of
+        ``zs``) for the others, in float64."""
         if self.cost_name == "quadratic":
-            diff = error.astype(np.float64, copy=False)
+            diff = (a_L - Y).astype(np.float64, copy=False)
             return 0.5 * float(np.vdot(diff, diff))
-        # -[y ln a + (1-y) ln(1-a)] with a = sigma(z) equals softplus(z) - y z, and
-        # softplus(z) = ln(1 + e^z) = logaddexp(0, z) never overflows, even where a rounds to 0, 1.
         z_L = zs[-1]
-        per_entry = np.logaddexp(0, z_L)
-        per_entry -= Y * z_L
-        return float(np.add.reduce(per_entry, axis=None, dtype=np.float64))
+        if self.cost_name == "cross_entropy":
+            # -[y ln a + (1-y) ln(1-a)] with a = sigma(z) equals softplus(z) - y z, and
+            # softplus(z) = ln(1 + e^z) = logaddexp(0, z) never overflows, even where a rounds to
+            # 0 or 1.
+            per_entry = np.logaddexp(0, z_L)
+            per_entry -= Y * z_L
+            return float(np.add.reduce(per_entry, axis=None, dtype=np.float64))
+        # log-likelihood: -ln a^L_y = ln sum_k e^{z_k} - z_y, from z - max z (never overflows).
+        top = z_L.max(axis=1, keepdims=True)
+        log_sum = np.log(np.exp(z_L - top).sum(axis=1, dtype=np.float64)) + top[:, 0]
+        return float(log_sum.sum() - np.vdot(Y, z_L))
 
-    @staticmethod
-    def _diverged(
-        layers: list, saved: list, cost: float, epoch: int, eta: float, batch: int | None
-    ) -> None:
-        """Restore the weights the epoch started with and raise TrainingDiverged."""
-        for (W, b), (W_ok, b_ok) in zip(layers, saved, strict=True):
-            W[...] = W_ok
-            b[...] = b_ok
-        where = f"mini-batch {batch} of epoch {epoch}" if batch else f"the weights of epoch {epoch}"
-        raise TrainingDiverged(
-            f"the cost became {cost} in {where} (eta={eta}); the weights are restored to their "
-            f"values before epoch {epoch}. Try a smaller learning rate, e.g. eta={eta / 10:g}."
-        )
-
-    def _l2_penalty(self, lmbda: float, n: int) -> float:
-        """(lmbda / 2n) sum_w w^2, the L2 term of Nielsen's network2 (biases are not decayed)."""
-        if not lmbda:
-            return 0.0
-        return 0.5 * lmbda / n * sum(float(np.vdot(W, W)) for W in self.weights)
+    def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
+        activations, zs = self._forward(X, keep_last_z=self.cost_name != "quadratic")
+        return self._cost_sum(activations[-1], zs, Y) / len(X)
 
     @np.errstate(over="ignore")
     def cost(self, X: ArrayLike, Y: ArrayLike) -> float:
-        """The mean cost C = (1/n) sum_x C_x over the examples (quadratic or cross-entropy)."""
+        """The mean cost C = (1/n) sum_x C_x over the examples (without a regularization term)."""
         X = self._inputs(X)
         return self._mean_cost(X, self._targets(Y, len(X)))
+
+    #: A single output neuron is a binary classifier: class 1 where a^L > 1/2 (targets 0 and 1).
+    threshold = 0.5
 
     @np.errstate(over="ignore")
     def predict(self, X: ArrayLike) -> np.ndarray:
@@ -402,30 +494,42 @@ class Network:
 
         A network with a single output neuron is a binary classifier: class 1 where a^L > 1/2.
         """
-        out = self._forward(self._inputs(X))[0][-1]
-        labels = (out[:, 0] > 0.5).astype(np.int64) if out.shape[1] == 1 else out.argmax(axis=1)
+        labels = predict_classes(self._forward(self._inputs(X))[0][-1], self.threshold)
         return labels[0] if np.ndim(X) == 1 else labels
-
-    def _labels(self, y: ArrayLike) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim == 2 and self.sizes[-1] > 1:
-            return y.argmax(axis=1)
-        return y.reshape(len(y)).round().astype(np.int64)
 
     def evaluate(self, X: ArrayLike, y: ArrayLike) -> int:
         """Number of examples whose predicted class equals y (labels, or one-hot rows via argmax).
 
         Divide by ``len(y)`` for the fraction correct.
         """
-        pred = np.atleast_1d(self.predict(X))
-        y = self._labels(y)
-        if len(y) != len(pred):
-            raise ValueError(f"X has {len(pred)} examples but y has {len(y)}")
-        return int(np.sum(pred == y))
+        X = self._inputs(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} examples but y has {len(y)}")
+        with np.errstate(over="ignore"):
+            out = self._forward(X)[0][-1]
+        return int(round(accuracy(out, y, self.threshold) * len(X)))
 
     # --- training ---------------------------------------------------------------------------------
 
-    @np.errstate(over="ignore", invalid="ignore")
+    def training_step(
+        self,
+        loss: Loss | None,
+        optimizer: Any,
+        regularization: Callable[[Module], Tensor] | None = None,
+        record: bool = False,
+    ) -> LayeredStep | None:
+        """The textbook step for ``fit``: BP1-BP4 when the loss is the network's own cost
+        (``loss`` None, or the same cost as a loss module); None otherwise, and ``fit`` runs the
+        graph engine through ``forward``. ``record=True`` keeps a ``StepRecord`` of each step."""
+        if loss is not None and not (
+            self.cost_name == "quadratic"
+            and type(loss) is QuadraticLoss
+            and loss.reduction == "mean"
+        ):
+            return None
+        return LayeredStep(self, optimizer, regularization, record)
+
     def sgd(
         self,
         X: ArrayLike,
@@ -439,28 +543,25 @@ class Network:
         tol: float | None = None,
         verbose: bool = False,
     ) -> list[dict[str, Any]]:
-        """Mini-batch stochastic gradient descent, the seed's update for each mini-batch of m:
+        """Nielsen's ``SGD`` with his argument names: ``backprop.fit`` with plain SGD, one line.
+
+        The update for each mini-batch of m (fused: eta/m is folded into delta^L):
 
             w^l -> (1 - eta lmbda / n) w^l - (eta/m) sum_x delta^{x,l} (a^{x,l-1})^T
             b^l -> b^l - (eta/m) sum_x delta^{x,l}
 
-        (``lmbda`` > 0 adds network2's L2 weight decay; n is the training set size). Each epoch
-        shuffles the n examples (generator from ``seed``, else the network's) and cuts the
-        shuffled order into consecutive mini-batches (the last may be smaller). The epoch's cost
-        C is the mean of the mini-batch costs met on the way (each measured by the forward pass
-        its update needed, so C costs no extra pass over the data; ``backprop.fit`` does the
-        same), plus
-        ``(lmbda/2n) sum w^2`` when ``lmbda`` > 0. Training stops early when ``|C - C_prev| < tol``.
-
-        Returns one dict per epoch: ``epoch``, ``cost`` and, with ``test_data=(X_test, y_test)``,
-        ``test_accuracy`` (fraction correct). Raises ``TrainingDiverged`` when a mini-batch cost
-        or a weight becomes NaN or infinite, after restoring the weights the epoch started with.
+        ``lmbda`` keeps network2's meaning, C = C_0 + lmbda/(2n) sum_w w^2, which is the lectures'
+        ERM term lambda Omega(theta) with ``nn.L2(lmbda / n)`` (Omega = (1/2) sum_w w^2). Each
+        epoch shuffles the n examples (generator from ``seed``, else the network's). The epoch's
+        cost C is the mean of the mini-batch costs, penalty included; training stops when
+        ``|C - C_prev| < tol``. Returns one dict per epoch: ``epoch``, ``cost`` and, with
+        ``test_data=(X_test, y_test)``, ``test_accuracy``. Raises ``TrainingDiverged`` like
+        ``fit``.
         """
-        X = self._inputs(X)
-        n = len(X)
-        Y = self._targets(Y, n)
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-            raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
+        from .nn.regularization import L2
+        from .train import fit
+
+        n = len(self._inputs(X))
         if not isinstance(mini_batch_size, (int, np.integer)) or not 0 < mini_batch_size <= n:
             raise ValueError(
                 f"mini_batch_size must be an integer in 1..{n} (the number of examples); "
@@ -470,56 +571,30 @@ class Network:
             raise ValueError(f"eta (the learning rate) must be positive and finite; got {eta!r}")
         if not lmbda >= 0 or not np.isfinite(lmbda):
             raise ValueError(f"lmbda (L2 regularization) must be >= 0; got {lmbda!r}")
-        if tol is not None and not tol > 0:
-            raise ValueError(f"tol must be positive; got {tol!r}")
-        if test_data is not None:
-            X_test = self._inputs(test_data[0])
-            y_test = self._labels(test_data[1])
-            if len(y_test) != len(X_test):
-                raise ValueError(f"test_data: X has {len(X_test)} examples but y has {len(y_test)}")
-        rng = self._rng if seed is None else get_rng(seed)
-        decay = 1.0 - eta * lmbda / n
-        layers = list(zip(self.weights, self.biases, strict=True))
-        keep_last_z = self.cost_name == "cross_entropy"
-        c_prev = None
-        history: list[dict[str, Any]] = []
-        for epoch in range(1, epochs + 1):
-            last_finite = [(W.copy(), b.copy()) for W, b in layers]
-            perm = rng.permutation(n)
-            total = 0.0
-            for k in range(0, n, mini_batch_size):
-                # Gathering each mini-batch copies the data once per epoch, like shuffling a copy
-                # of X, but stays in cache (a 60,000 x 784 copy does not).
-                rows = perm[k : k + mini_batch_size]
-                x_batch, y_batch = X[rows], Y[rows]
-                activations, zs = self._forward(x_batch, keep_last_z=keep_last_z)
-                # A^L - Y: the quadratic cost's and BP1's starting point, computed once.
-                error = activations[-1] - y_batch
-                total += self._cost_sum(error, zs, y_batch)
-                if not math.isfinite(total):
-                    self._diverged(layers, last_finite, total, epoch, eta, k // mini_batch_size + 1)
-                step_W, step_b, _ = self._backward(activations, error, scale=eta / len(x_batch))
-                for (W, b), dW, db in zip(layers, step_W, step_b, strict=True):
-                    if lmbda:
-                        W *= decay
-                    W -= dW
-                    b -= db
-            if not all(np.isfinite(W).all() and np.isfinite(b).all() for W, b in layers):
-                self._diverged(layers, last_finite, float("nan"), epoch, eta, None)
-            c = total / n + self._l2_penalty(lmbda, n)
-            record: dict[str, Any] = {"epoch": epoch, "cost": c}
+        records: list[dict[str, Any]] = []
+
+        def log(epoch: int, logs: dict[str, float]) -> None:
+            records.append({"epoch": epoch, "cost": logs["loss"]})
             if test_data is not None:
-                record["test_accuracy"] = self.evaluate(X_test, y_test) / len(X_test)
-            history.append(record)
+                records[-1]["test_accuracy"] = self.evaluate(*test_data) / len(test_data[1])
             if verbose:
-                acc = f", test accuracy {record['test_accuracy']:.4f}" if test_data else ""
-                print(f"Epoch {epoch}/{epochs}: cost {c:.6f}{acc}")
-            if tol is not None and c_prev is not None and abs(c - c_prev) < tol:
-                if verbose:
-                    print(f"Converged: |C - C_prev| = {abs(c - c_prev):.3g} < tol = {tol:g}")
-                break
-            c_prev = c
-        return history
+                acc = f", test accuracy {records[-1]['test_accuracy']:.4f}" if test_data else ""
+                print(f"Epoch {epoch}/{epochs}: cost {logs['loss']:.6f}{acc}")
+
+        fit(
+            self,
+            X,
+            Y,
+            optimizer=SGD(self.parameters(), lr=eta),
+            epochs=epochs,
+            batch_size=int(mini_batch_size),
+            tol=tol,
+            seed=self._rng if seed is None else seed,
+            callbacks=[log],
+            progress=False,
+            regularization=L2(lmbda / n) if lmbda else None,
+        )
+        return records
 
     # --- conversions to and from the graph engine ------------------------------------------------
 
@@ -527,15 +602,16 @@ class Network:
         """The same network as ``nn.Sequential(Linear, g, Linear, g, ...)``, sharing memory.
 
         The Sequential's parameters *are* this network's arrays (no copy): training either one
-        with ``backprop.fit`` or ``sgd`` trains both. With the quadratic cost, ``nn.QuadraticLoss``
-        on its output equals ``cost``; Nielsen's cross-entropy equals
-        ``nn.BCELoss(reduction="sum")`` divided by the number of examples.
+        with ``backprop.fit`` trains both. With the quadratic cost, ``nn.QuadraticLoss`` on its
+        output equals ``cost``; Nielsen's cross-entropy equals ``nn.BCELoss(reduction="sum")``
+        divided by the number of examples; the log-likelihood equals ``nn.CrossEntropyLoss`` on
+        the scores z^L, i.e. without the final Softmax.
         """
         layers: list[Module] = []
-        for W, b in zip(self.weights, self.biases, strict=True):
+        for W, b, g in zip(self.weights, self.biases, self._graph, strict=True):
             linear = Linear(W.shape[1], W.shape[0], init="zeros", dtype=self.dtype)
             linear.weight.data, linear.bias.data = W, b
-            layers += [linear, activation_module(_GRAPH_ACTIVATIONS[self.activation])]
+            layers += [linear, type(g)()]
         return Sequential(*layers)
 
     @classmethod
@@ -546,7 +622,7 @@ class Network:
         the structure this class implements; anything else raises ValueError naming the layer.
         """
         layers = list(model)
-        kinds = {v: k for k, v in _GRAPH_ACTIVATIONS.items()}
+        kinds = {v: k for k, v in _GRAPH_ACTIVATIONS.items() if k in ACTIVATIONS}
         names = [type(layer).__name__.lower() for layer in layers[1::2]]
         if (
             len(layers) % 2
@@ -576,5 +652,123 @@ class Network:
         return net
 
 
-# Network activation name -> name of the equivalent graph-engine activation module.
-_GRAPH_ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu", "linear": "identity"}
+def _by_parameter(grad_W: list[np.ndarray], grad_b: list[np.ndarray]) -> list[np.ndarray]:
+    """[dC/dw^1, dC/db^1, dC/dw^2, ...], the order of ``Network.parameters()``."""
+    return [g for pair in zip(grad_W, grad_b, strict=True) for g in pair]
+
+
+class LayeredStep:
+    """A training step of a ``Network`` by BP1-BP4, in three phases (``train.TrainingStep``).
+
+    ``forward`` computes A^1..A^L and the batch cost, ``backward`` the gradients by BP1-BP4,
+    ``update`` moves the weights. Under plain SGD (no momentum, no weight decay in the optimizer;
+    any learning-rate schedule) the step is fused: BP1 scales delta^L by eta/m, so BP3/BP4
+    produce the update itself and ``update`` subtracts it, with no separate pass for
+    w -> w - eta dC/dw. A regularization term lambda Omega(theta) adds its gradient through the
+    graph engine (for L2, eta lambda w: Nielsen's weight decay). Any other optimizer gets
+    ``p.grad`` = dC/dp and steps as usual. With ``record=True`` (never fused) each step keeps a
+    ``StepRecord`` in ``self.record`` after ``backward``.
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        optimizer: Any,
+        regularization: Callable[[Module], Tensor] | None = None,
+        record: bool = False,
+    ) -> None:
+        self.net, self.optimizer, self.regularization = net, optimizer, regularization
+        self.keep_record = record
+        self.record: StepRecord | None = None
+        self.threshold = net.threshold
+        params = net.parameters()
+        self.fused = (
+            not record
+            and type(optimizer) is SGD
+            and optimizer.momentum == 0.0
+            and optimizer.weight_decay == 0.0
+            and [id(p) for p in optimizer.params] == [id(p) for p in params]
+        )
+        self._needs_z = net.cost_name != "quadratic"
+        self._batch: tuple[list[np.ndarray], list, np.ndarray] | None = None
+        self._steps: tuple[list[np.ndarray], list[np.ndarray]] | None = None
+        self._penalty: Tensor | None = None
+
+    def prepare_targets(self, y: Any, out_width: int, dtype: Any) -> np.ndarray:
+        """(n, n_L) targets: one-hot rows for labels, as BP1's a^L - y needs them."""
+        return self.net._targets(y, len(y))
+
+    @property
+    def loss(self) -> Loss:
+        """The graph engine's loss nearest the network's cost (targets and threshold alike)."""
+        return {"quadratic": QuadraticLoss, "cross_entropy": BCELoss, "log_likelihood": NLLLoss}[
+            self.net.cost_name
+        ]()
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> float:
+        """A^l for every layer and the batch cost C = (1/m) sum_x C_x (+ lambda Omega(theta))."""
+        net = self.net
+        if self.keep_record:
+            self.record = net._record(x, y)
+            cost = self.record.cost
+        else:
+            activations, zs = net._forward(x, keep_last_z=self._needs_z)
+            self._batch = (activations, zs, y)
+            cost = net._cost_sum(activations[-1], zs, y) / len(x)
+        if self.regularization is not None:
+            self._penalty = self.regularization(net)
+            cost += float(self._penalty.data)
+        return cost
+
+    def backward(self) -> None:
+        """BP1-BP4: the fused step (eta/m) sum_x delta^{x,l} (a^{x,l-1})^T, or p.grad = dC/dp."""
+        net = self.net
+        params = net.parameters()
+        for p in params:
+            p.grad = None
+        if self.keep_record:
+            grads = _by_parameter(self.record.grad_w[1:], self.record.grad_b[1:])
+            for p, g in zip(params, grads, strict=True):
+                p.grad = g.copy()
+        else:
+            activations, zs, y = self._batch
+            m = len(y)
+            scale = self.optimizer.lr / m if self.fused else 1.0 / m
+            delta = net._output_error(activations[-1], y)
+            grad_W, grad_b, _ = net._backward(activations, delta, scale)
+            self._batch = None
+            if self.fused:
+                self._steps = (grad_W, grad_b)
+            else:
+                for p, g in zip(params, _by_parameter(grad_W, grad_b), strict=True):
+                    p.grad = g
+        if self._penalty is not None:
+            self._penalty.backward()  # adds lambda dOmega/dw to p.grad (nothing to the biases)
+
+    def update(self) -> None:
+        """w -> w - eta dC/dw: the fused step's arrays subtracted, or the optimizer's step."""
+        if not self.fused:
+            self.optimizer.step()
+            return
+        params = self.net.parameters()
+        lr = self.optimizer.lr
+        for p in params:
+            if p.grad is not None:  # the regularization's part: w -> w - eta lambda dOmega/dw
+                p.data -= lr * p.grad
+        grad_W, grad_b = self._steps
+        for W, b, dW, db in zip(params[0::2], params[1::2], grad_W, grad_b, strict=True):
+            W.data -= dW
+            b.data -= db
+        self._steps = None
+        self.optimizer.step_count += 1
+
+    @np.errstate(over="ignore")
+    def evaluate(self, X: np.ndarray, y: np.ndarray, batch: int = 4096) -> tuple[float, np.ndarray]:
+        """Mean cost (without the regularization term) and a^L over a dataset, in chunks."""
+        net, total, outputs = self.net, 0.0, []
+        for start in range(0, len(X), batch):
+            xb, yb = X[start : start + batch], y[start : start + batch]
+            activations, zs = net._forward(xb, keep_last_z=self._needs_z)
+            total += net._cost_sum(activations[-1], zs, yb)
+            outputs.append(activations[-1])
+        return total / len(X), np.concatenate(outputs)

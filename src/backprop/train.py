@@ -100,13 +100,14 @@ class TrainingStep(Protocol):
 
     ``forward`` computes the outputs and returns the batch cost C (its penalty included),
     ``backward`` the gradients, ``update`` moves the parameters; a view may call them one at a
-    time. ``loss`` says what targets the step takes (``Loss.prepare_targets``), ``threshold``
-    how a single output becomes a class, and ``evaluate`` gives the mean cost and the outputs
-    over a dataset without changing anything.
+    time. ``prepare_targets`` converts a dataset's targets once to what the step takes,
+    ``threshold`` says how a single output becomes a class, and ``evaluate`` gives the mean cost
+    and the outputs over a dataset without changing anything.
     """
 
-    loss: Loss
     threshold: float | None
+
+    def prepare_targets(self, y: Any, out_width: int, dtype: Any) -> np.ndarray: ...
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> float: ...
 
@@ -132,6 +133,9 @@ class GraphStep:
         self.regularization = regularization
         self.threshold = loss.threshold
         self.cost: Tensor | None = None
+
+    def prepare_targets(self, y: Any, out_width: int, dtype: Any) -> np.ndarray:
+        return self.loss.prepare_targets(y, out_width, dtype)
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> float:
         self.optimizer.zero_grad()
@@ -285,7 +289,7 @@ def fit(
         raise ValueError(f"fit: X has {len(X)} examples but y has {len(y_raw)}")
     with no_grad():
         out_width = int(np.prod(model(Tensor(X[:1])).shape[1:]))
-    y_all = trainer.loss.prepare_targets(y_raw, out_width, dtype)
+    y_all = trainer.prepare_targets(y_raw, out_width, dtype)
 
     rng = get_rng(seed)
     if validation is not None and validation_fraction is not None:
@@ -303,7 +307,7 @@ def fit(
         X, y_all = X[order[n_val:]], y_all[order[n_val:]]
     elif validation is not None:
         X_val = check_inputs(validation[0], dtype, "fit", "validation X")
-        y_val = trainer.loss.prepare_targets(validation[1], out_width, dtype)
+        y_val = trainer.prepare_targets(validation[1], out_width, dtype)
         if len(y_val) != len(X_val):
             raise ValueError(
                 f"fit: validation X has {len(X_val)} examples but validation y has {len(y_val)}"
