@@ -19,6 +19,7 @@ import pytest
 from backprop.data import GATES
 from backprop.data.real import FASHION_MNIST_DIR
 from backprop.demos import DEMOS, NAMES
+from backprop.explain.tables import render_table
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LECTURE_ORDER = [
@@ -116,6 +117,41 @@ def test_gates_truth_tables_and_perceptron_rule(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "PerceptronNotConverged" in out
     assert " 0   1    0   1     1    1" in out  # the XOR row (0, 1) of the truth table
+
+
+def test_gates_prints_its_truth_table_exactly_through_the_shared_renderer(tmp_path, capsys):
+    run_demo("gates", tmp_path)
+    truth_table = (
+        "x1  x2  AND  OR  NAND  XOR\n"
+        "--  --  ---  --  ----  ---\n"
+        " 0   0    0   0     1    0\n"
+        " 0   1    0   1     1    1\n"
+        " 1   0    0   1     1    1\n"
+        " 1   1    1   1     0    0\n"
+    )
+    assert truth_table in capsys.readouterr().out
+    corners = [(0, 0), (0, 1), (1, 0), (1, 1)]
+    rows = [
+        [*x, *(GATES[g][i] for g in ("and", "or", "nand", "xor"))] for i, x in enumerate(corners)
+    ]
+    headers = ["x1", "x2", "AND", "OR", "NAND", "XOR"]
+    assert render_table(headers, rows, align="r" * 6) + "\n" == truth_table
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "neuron",
+        "gates",
+        "xor-hand",
+        "xor-learned",
+        "approximation",
+        "output-codings",
+        "numerical-gradient",
+    ],
+)
+def test_demos_print_tables_with_the_one_renderer(name):
+    assert DEMOS[name].render_table is render_table
 
 
 # ---------------------------------------------------------------------- 3. xor-hand

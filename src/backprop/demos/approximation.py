@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import optim
 from ..data import function_1d
+from ..explain.tables import render_table
 from ..nn import MSELoss, mlp
 from ..tensor import Tensor, no_grad
 from ..train import fit
@@ -104,11 +105,9 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             )
             mse[name][k] = float(np.mean((_predict(model, X) - y[:, 0]) ** 2))
             curves[name]["fits"][k] = _predict(model, grid)
-    width = 14
-    print("K".rjust(4) + "".join(LABELS[name].rjust(width) for name in FUNCTIONS))
-    print("-" * 4 + ("  " + "-" * (width - 2)) * len(FUNCTIONS))
-    for k in HIDDEN:
-        print(f"{k:>4}" + "".join(f"{mse[name][k]:>{width}.2e}" for name in FUNCTIONS))
+    headers = ["K"] + [LABELS[name] for name in FUNCTIONS]
+    rows = [[k] + [f"{mse[name][k]:.2e}" for name in FUNCTIONS] for k in HIDDEN]
+    print(render_table(headers, rows, align="r" * len(headers)))
     ratios = ", ".join(
         f"{LABELS[name]} {mse[name][HIDDEN[0]] / max(mse[name][HIDDEN[-1]], 1e-300):,.0f}x"
         for name in FUNCTIONS

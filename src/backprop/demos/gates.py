@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from ..data import GATES, gates
+from ..explain.tables import render_table
 from ..perceptron import Perceptron, PerceptronNotConverged
 from ..scalar import Value
-from ._text import table
 
 TITLE = "perceptrons as AND, OR, NAND; XOR from OR + NAND -> AND; the perceptron rule"
 
@@ -54,7 +54,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             hand[name].append(v)
         rows.append([x1, x2, a, o, n, x])
     print("\ntruth tables (XOR = AND(OR(x1, x2), NAND(x1, x2)), a two-layer network):")
-    print(table(["x1", "x2", "AND", "OR", "NAND", "XOR"], rows))
+    print(render_table(["x1", "x2", "AND", "OR", "NAND", "XOR"], rows, align="r" * 6))
     agree = all(tuple(values) == GATES[name] for name, values in hand.items())
     print(f"(all four agree with the gates' truth tables: {'yes' if agree else 'NO'})")
 
@@ -94,7 +94,8 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
                 " ".join(map(str, y)),
             ]
         )
-    print(table(["gate", "converged", "epochs", "w", "b", "predicted", "target"], rows))
+    headers = ["gate", "converged", "epochs", "w", "b", "predicted", "target"]
+    print(render_table(headers, rows, align="r" * len(headers)))
     xor = learned["xor"]
     print(
         f"\nXOR: still {xor['errors'][-1]} of 4 examples wrong after {xor['epochs']} epochs; "

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..explain.tables import render_table
 from ..scalar import Value
 from ..viz import plot_activations
-from ._text import table
 
 TITLE = "a single neuron: pre-activation a = sum z_i w_i + b and the activations g(a)"
 
@@ -61,7 +61,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         outputs[name] = {"g": g, "dg": dg}
         rows.append([name, f"{g:.4f}", f"{dg:.4f}"])
     print(f"the neuron's output z_j = g(a) for a = {a.data:.4g}:")
-    print(table(["activation g", "g(a)", "g'(a)"], rows, align="lrr"))
+    print(render_table(["activation g", "g(a)", "g'(a)"], rows, align="lrr"))
 
     values: dict[str, list[tuple[float, float]]] = {}
     header = ["g(a) [g'(a)]"] + [f"a = {v:g}" for v in TABLE_A]
@@ -71,7 +71,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         values[name] = pairs
         rows.append([name] + [f"{g:.3f} [{dg:.3f}]" for g, dg in pairs])
     print("\nthe activations and their derivatives (from the engine's backward pass):")
-    print(table(header, rows, align="l" + "r" * (len(header) - 1)))
+    print(render_table(header, rows, align="l" + "r" * (len(header) - 1)))
     print(
         "\nthe threshold's derivative is 0 wherever it exists: no gradient flows through it, so "
         "gradient descent\ncannot train it; the sigmoid is its smooth version, ReLU is cheaper "

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..data import moons
+from ..explain.tables import render_table
 from ..gradcheck import central_differences
 from ..nn import BCEWithLogitsLoss, mlp
 from ..tensor import Tensor
@@ -81,12 +82,6 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         f"2-H-1 tanh networks (float64), logistic loss on a batch of {BATCH} examples; "
         f"central differences\nwith eps = {EPS:g}. Times are the best of a few runs.\n"
     )
-    header = (
-        f"{'H':>5}  {'parameters':>10}  {'backprop':>10}  {'numerical':>10}  {'ratio':>8}  "
-        f"{'forward passes':>14}  {'max |difference|':>16}"
-    )
-    print(header)
-    print("-" * len(header))
     rows = []
     for h in HIDDEN:
         model = mlp([2, h, 1], activation="tanh", seed=0, dtype="float64")
@@ -105,10 +100,28 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             "max_abs_difference": float(np.max(np.abs(analytic - numeric))),
         }
         rows.append(row)
-        print(
-            f"{h:>5}  {n:>10,}  {t_backprop * 1e3:>8.3f}ms  {t_numeric * 1e3:>8.1f}ms  "
-            f"{row['ratio']:>7,.0f}x  {passes:>14,}  {row['max_abs_difference']:>16.1e}"
-        )
+    headers = [
+        "H",
+        "parameters",
+        "backprop",
+        "numerical",
+        "ratio",
+        "forward passes",
+        "max |difference|",
+    ]
+    cells = [
+        [
+            r["hidden"],
+            f"{r['parameters']:,}",
+            f"{r['backprop_seconds'] * 1e3:.3f}ms",
+            f"{r['numerical_seconds'] * 1e3:.1f}ms",
+            f"{r['ratio']:,.0f}x",
+            f"{r['forward_passes']:,}",
+            f"{r['max_abs_difference']:.1e}",
+        ]
+        for r in rows
+    ]
+    print(render_table(headers, cells, align="r" * len(headers)))
     first, last = rows[0], rows[-1]
     print(
         f"\nThe numerical gradient needs 2 forward passes per parameter, so its cost grows "

@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import optim
 from ..data import load
+from ..explain.tables import render_table
 from ..nn import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, mlp
 from ..tensor import Tensor, no_grad
 from ..train import fit
@@ -97,18 +98,18 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             "seconds": history.seconds,
             "predicted": predicted,
         }
-    layer = "output layer, loss"
-    header = (
-        f"{'coding':<11}  {'outputs':>7}  {'parameters':>10}  {layer:<34}  {'test accuracy':>13}"
-    )
-    print(header)
-    print("-" * len(header))
-    for coding, acc in accuracy.items():
-        d = details[coding]
-        print(
-            f"{coding:<11}  {d['outputs']:>7}  {d['parameters']:>10,}  "
-            f"{DESCRIPTION[coding]:<34}  {acc:>13.2%}"
-        )
+    headers = ["coding", "outputs", "parameters", "output layer, loss", "test accuracy"]
+    rows = [
+        [
+            coding,
+            details[coding]["outputs"],
+            f"{details[coding]['parameters']:,}",
+            DESCRIPTION[coding],
+            f"{acc:.2%}",
+        ]
+        for coding, acc in accuracy.items()
+    ]
+    print(render_table(headers, rows, align="lrrlr"))
     invalid = details["binary"]["invalid_codes"]
     print(
         f"\nbinary: {invalid} test images got a code 10..15 that names no digit (counted as "

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..data import xor_quadrants
+from ..explain.tables import render_table
 from ..tensor import Tensor, no_grad, tensor
 from ..viz import plot_decision_boundary
-from ._text import table
 
 TITLE = "the notes' hand-set tanh network that separates XOR, and its second solution"
 
@@ -124,7 +124,7 @@ def _print_table(solution: str, rows: list[dict[str, Any]]) -> None:
         ]
         for r in rows
     ]
-    print(table(headers, rounded))
+    print(render_table(headers, rounded, align="r" * len(headers)))
     print("the same rows, exact (x at the corners, z1 = tanh(+-10) = +-0.9999999959):")
     exact = [
         [
@@ -138,7 +138,7 @@ def _print_table(solution: str, rows: list[dict[str, Any]]) -> None:
         ]
         for r in rows
     ]
-    print(table(headers, exact))
+    print(render_table(headers, exact, align="r" * len(headers)))
 
 
 def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[str, Any]:

@@ -17,10 +17,10 @@ import numpy as np
 
 from .. import optim
 from ..data import xor
+from ..explain.tables import render_table
 from ..nn import BCEWithLogitsLoss, mlp
 from ..tensor import Tensor, no_grad
 from ..train import fit
-from ._text import table
 
 TITLE = "XOR learned from random starts: different seeds, different weight solutions"
 
@@ -105,7 +105,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             ]
         )
     print(
-        table(
+        render_table(
             [
                 "seed",
                 "hidden 1: w, b",
@@ -117,7 +117,6 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
                 "hidden neurons compute",
             ],
             rows,
-            align="l" * 8,
         )
     )
     solved = [r for r in runs if r["accuracy"] == 1.0]
