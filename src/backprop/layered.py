@@ -152,8 +152,9 @@ class StepRecord:
     ``delta[l]`` is ``Delta^l``, whose row x is the per-example error
     ``delta^{x,l} = dC_x/dz^{x,l}``; ``grad_w[l]`` and ``grad_b[l]`` are the batch means
     ``dC/dw^l = (1/m) sum_x delta^{x,l} (a^{x,l-1})^T`` and ``dC/db^l = (1/m) sum_x delta^{x,l}``
-    (the input layer has no z, delta or gradients: index 0 holds None). ``cost`` is the batch
-    cost C. The per-example terms of the means are ``example_grad_w`` and ``example_grad_b``.
+    (the input layer has no z, delta or gradients: index 0 holds None). ``y`` holds the targets
+    (one row per example) and ``cost`` the batch cost C. The per-example terms of the means are
+    ``example_grad_w`` and ``example_grad_b``.
     """
 
     z: list[np.ndarray | None]
@@ -161,6 +162,7 @@ class StepRecord:
     delta: list[np.ndarray | None]
     grad_w: list[np.ndarray | None] = field(default_factory=list)
     grad_b: list[np.ndarray | None] = field(default_factory=list)
+    y: np.ndarray | None = None
     cost: float = math.nan
 
     def example_grad_w(self, l: int, x: int) -> np.ndarray:
@@ -431,14 +433,20 @@ class Network(Module):
         every layer's z, a and per-example delta. ``Y`` holds (m, n_L) targets or (m,) integer
         labels (one-hot encoded here).
         """
-        X = self._inputs(X)
-        record = self._record(X, self._targets(Y, len(X)))
+        record = self.record(X, Y)
         if not return_intermediates:
             return record.grad_w[1:], record.grad_b[1:]
         return record.grad_w[1:], record.grad_b[1:], record
 
+    @np.errstate(over="ignore")
+    def record(self, X: ArrayLike, Y: ArrayLike) -> StepRecord:
+        """The step record of one forward and backward pass on a batch (nothing is updated):
+        what ``explain``, the pictures and the step-by-step views read."""
+        X = self._inputs(X)
+        return self._record(X, self._targets(Y, len(X)))
+
     def _record(self, X: np.ndarray, Y: np.ndarray) -> StepRecord:
-        """One forward and backward pass on a batch, with every quantity kept (StepRecord)."""
+        """One forward and backward pass on checked arrays, with every quantity kept."""
         m = len(X)
         activations, zs = self._forward(X, keep_z=True)
         delta = self._output_error(activations[-1], Y)
@@ -451,6 +459,7 @@ class Network(Module):
             delta=[None, *deltas],
             grad_w=[None, *grad_W],
             grad_b=[None, *grad_b],
+            y=Y,
             cost=self._cost_sum(activations[-1], zs, Y) / m,
         )
 

@@ -14,7 +14,6 @@ that takes them from the network.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,37 +56,6 @@ def _network_xy(network: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarra
     return x, y
 
 
-@dataclass(frozen=True)
-class _BackpropPass:
-    """The network's own numbers for one pass, indexed by layer l = 0..L (None where a
-    quantity has no layer 0): a[l], z[l], delta[l] with one row per example, the batch-mean
-    gradients dC_db[l] and dC_dw[l], the targets y (one row per example) and the mean cost."""
-
-    a: Sequence[np.ndarray]
-    z: Sequence[np.ndarray | None]
-    delta: Sequence[np.ndarray | None]
-    dC_db: Sequence[np.ndarray | None]
-    dC_dw: Sequence[np.ndarray | None]
-    y: np.ndarray
-    cost: np.ndarray
-
-
-def _backprop_pass(network: Network, X: np.ndarray, Y: np.ndarray) -> _BackpropPass:
-    """Every number the walk-through shows, straight from the network: ``Network.backprop`` with
-    its intermediates for z^l, a^l, delta^l, dC/db^l and dC/dw^l, the network's own reading of
-    the targets, and ``Network.cost`` for C."""
-    grad_W, grad_b, rec = network.backprop(X, Y, return_intermediates=True)
-    return _BackpropPass(
-        a=rec.a,
-        z=rec.z,
-        delta=rec.delta,
-        dC_db=[None, *grad_b],
-        dC_dw=[None, *grad_W],
-        y=network._targets(Y, len(X)),
-        cost=np.asarray(network.cost(X, Y)),
-    )
-
-
 def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
     """The quantities of BP1-BP4 for the example ``x`` with target ``y`` (or a tiny batch).
 
@@ -102,7 +70,7 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
     * BP4: ∂C/∂w^l_jk = a^{l-1}_k δ^l_j
     """
     X, Y = _network_xy(network, x, y)
-    p = _backprop_pass(network, X, Y)
+    p = network.record(X, Y)  # the step record: the one computation every view reads
     m = len(p.a[0])
     L = len(network.weights)
     batch = m > 1
@@ -150,7 +118,7 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
             f"C = (1/m) sum_x C_x, C_x: {c_text[4:]}",
             (r"C = \frac{1}{m}\sum_x C_x,\ C_x = " + c_latex[4:]),
         )
-    steps.append(NetworkStep(L, "C", "C", "cost", c_text, c_latex, p.cost))
+    steps.append(NetworkStep(L, "C", "C", "cost", c_text, c_latex, np.asarray(p.cost)))
     mean, mean_latex = ("(1/m) sum_x ", r"\frac{1}{m}\sum_x ") if batch else ("", "")
     sup_latex = "x," if batch else ""
 
@@ -194,7 +162,7 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
                 f"dC/db^{l}_j = {mean}delta^{sup(l)}_j",
                 rf"\frac{{\partial C}}{{\partial b^{{{l}}}_j}} = "
                 rf"{mean_latex}\delta^{{{sup_latex}{l}}}_j",
-                p.dC_db[l],
+                p.grad_b[l],
             )
         )
         steps.append(
@@ -206,7 +174,7 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
                 f"dC/dw^{l}_jk = {mean}a^{sup(l - 1)}_k delta^{sup(l)}_j",
                 rf"\frac{{\partial C}}{{\partial w^{{{l}}}_{{jk}}}} = {mean_latex}"
                 rf"a^{{{sup_latex}{l - 1}}}_k \delta^{{{sup_latex}{l}}}_j",
-                p.dC_dw[l],
+                p.grad_w[l],
             )
         )
     return steps
