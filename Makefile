@@ -34,6 +34,8 @@ bench: system-deps $(VENV)/.installed-bench
 	$(PIN) $(BIN)/python bench/engine.py
 	$(PIN) $(BIN)/python bench/step.py
 	$(PIN) $(BIN)/python bench/train.py
+	$(PIN) $(BIN)/python bench/memory.py
+	$(PIN) $(BIN)/python bench/memory.py --layered
 	$(BIN)/python bench/fashion.py
 
 lint: $(VENV)/.installed-dev
