@@ -27,10 +27,15 @@ demo: $(VENV)/.installed-data
 test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2
 
+# The same-process comparisons run on one core (taskset, util-linux); fashion.py uses them all.
+PIN := $(shell command -v taskset >/dev/null && echo taskset -c 0)
+
 bench: system-deps $(VENV)/.installed-bench
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/step.py
-	$(BIN)/python bench/train.py
+	$(PIN) $(BIN)/python bench/engine.py
+	$(PIN) $(BIN)/python bench/step.py
+	$(PIN) $(BIN)/python bench/train.py
+	$(PIN) $(BIN)/python bench/memory.py
+	$(PIN) $(BIN)/python bench/memory.py --layered
 	$(BIN)/python bench/fashion.py
 
 lint: $(VENV)/.installed-dev

@@ -10,6 +10,7 @@ well, and ``make demo``, when a change brings in another BLAS.
 from __future__ import annotations
 
 import argparse
+import os
 
 import torch
 from threadpoolctl import threadpool_limits
@@ -26,6 +27,33 @@ def limit_threads(n: int) -> str:
     threadpool_limits(n)
     torch.set_num_threads(n)
     return f"threads: {n} for NumPy's BLAS and {torch.get_num_threads()} for PyTorch"
+
+
+def one_core(threads: int) -> str:
+    """Pin this process to its first ``threads`` cores and limit XLA's CPU thread pool to as
+    many threads; returns a line saying what it did. Must run before ``jax`` is imported.
+
+    ``make bench`` starts the benchmarks under ``taskset -c 0``; run by hand, the script pins
+    itself with ``os.sched_setaffinity``. XLA sizes its CPU pool from ``PJRT_NPROC`` (else from
+    the cores it may use); ``--xla_cpu_multi_thread_eigen=false`` keeps its Eigen kernels on the
+    calling thread. (``intra_op_parallelism_threads=1`` in ``XLA_FLAGS`` is no XLA flag: in jax
+    0.10.2 it changed nothing, the work still spread over 4 threads.)
+    """
+    before = os.sched_getaffinity(0)
+    wanted = set(sorted(before)[:threads])
+    if before == wanted:
+        how = f"cores: {sorted(wanted)}, as the process was started (taskset or the machine)"
+    else:
+        os.sched_setaffinity(0, wanted)
+        how = (f"cores: pinned to {sorted(os.sched_getaffinity(0))} with os.sched_setaffinity "
+               f"(was {sorted(before)}; run under taskset -c 0 to pin from outside)")
+    os.environ["PJRT_NPROC"] = str(threads)
+    if threads == 1:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_cpu_multi_thread_eigen" not in flags:
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_cpu_multi_thread_eigen=false".strip()
+    return (f"{how}; XLA: PJRT_NPROC={os.environ['PJRT_NPROC']} "
+            f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}")
 
 
 def rotated(names: list[str], round_number: int) -> list[str]:
