@@ -40,8 +40,8 @@ def topological_order(root: Node, inputs: Callable[[Node], Iterable[Node]]) -> l
 
     Depth-first, inputs visited in operand order: for the lectures' f = (x + y) * z the order is
     x, y, x + y, z, f. A node is appended when the iterator over its inputs is exhausted, that is
-    once every input has been appended; an explicit stack of (node, iterator) pairs stands in for
-    recursion.
+    once every input has been appended (a leaf, with no inputs, at once); an explicit stack of
+    (node, iterator) pairs stands in for recursion.
     """
     order: list[Node] = []
     visited = {root}
@@ -52,8 +52,11 @@ def topological_order(root: Node, inputs: Callable[[Node], Iterable[Node]]) -> l
         for child in pending:
             if child not in visited:
                 mark(child)
-                push((child, iter(inputs(child))))
-                break
+                grandchildren = inputs(child)
+                if grandchildren:
+                    push((child, iter(grandchildren)))
+                    break
+                append(child)  # a leaf waits for nothing
         else:
             pop()
             append(node)

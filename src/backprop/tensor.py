@@ -162,8 +162,6 @@ class Tensor:
         handed_out = {id(seed)}
 
         def keep(node: Tensor, g: Any) -> None:
-            if node._vjp is not None and not node.retains_grad:
-                return
             dtype = node.data.dtype
             if node.grad is None:
                 # Own the array: copy when it might be shared (the seed, a broadcast view, a
@@ -182,7 +180,7 @@ class Tensor:
                 # Keep the leaf's dtype (a float64 contribution must not promote a float32 grad).
                 node.grad = xp.asarray(node.grad + g, dtype=dtype)
 
-        _backpropagate(self, seed, keep)
+        _backpropagate(self, seed, keep, every_node=False)
 
     def gradients(self, grad: ArrayLike | None = None) -> dict[int, Any]:
         """dE/dv for every node v of the graph (keyed by ``id(v)``), leaves' ``.grad`` untouched.
@@ -195,7 +193,7 @@ class Tensor:
         def record(node: Tensor, g: Any) -> None:
             grads[id(node)] = xp.asarray(g)
 
-        _backpropagate(self, seed, record)
+        _backpropagate(self, seed, record, every_node=True)
         return grads
 
     def _seed(self, grad: ArrayLike | None) -> Any:
@@ -223,14 +221,17 @@ class Tensor:
     # Filled in by ops.py, which keeps each operation's forward and VJP side by side.
 
 
-def _backpropagate(root: Tensor, seed: Any, visit: Callable[[Tensor, Any], object]) -> None:
-    """Call ``visit(node, dE/dnode)`` for every node that dE/droot = ``seed`` reaches.
+def _backpropagate(
+    root: Tensor, seed: Any, visit: Callable[[Tensor, Any], object], every_node: bool
+) -> None:
+    """Call ``visit(node, dE/dnode)`` for the leaves and the retaining inner nodes that
+    dE/droot = ``seed`` reaches, or for every node it reaches if ``every_node``.
 
     ``graph.reverse_sweep`` over the graph behind ``root``; each node's step takes its summed
-    gradient from ``pending`` (complete: every node that uses it came before), shows it to
-    ``visit``, and adds each parent's share, the node's VJP, to the parent's sum. Parents that do
-    not require grad (or get ``None`` from the VJP) receive nothing, so a node that no gradient
-    reaches is skipped, and a node's sum is dropped once it is passed on.
+    gradient from ``pending`` (complete: every node that uses it came before) and adds each
+    parent's share, the node's VJP, to the parent's sum. Parents that do not require grad (or get
+    ``None`` from the VJP) receive nothing, so a node that no gradient reaches is skipped, and a
+    node's sum is dropped once it is passed on.
     """
     pending: dict[Tensor, Any] = {root: seed}
 
@@ -238,10 +239,12 @@ def _backpropagate(root: Tensor, seed: Any, visit: Callable[[Tensor, Any], objec
         g = pending.pop(node, None)
         if g is None:
             return
-        visit(node, g)
         vjp = node._vjp
         if vjp is None:
+            visit(node, g)
             return
+        if every_node or node.retains_grad:
+            visit(node, g)
         for parent, pg in zip(node._parents, vjp(g), strict=True):
             if pg is None or not parent.requires_grad:
                 continue
