@@ -639,6 +639,94 @@ def test_inner_nodes_keep_no_grad_but_gradients_has_them():
     _close(x.grad, 18 * x.data)  # unchanged by gradients()
 
 
+def _retain_graph(x, lib):
+    """h = 3x, u = h * h, E = sum(u * x) + sum(h): h feeds u twice and E once (fan-out)."""
+    h = x * 3
+    u = h * h
+    return h, u, (u * x).sum() + h.sum()
+
+
+def test_retain_grad_keeps_inner_gradients_and_accumulates_like_torch():
+    data = np.array([1.0, -2.0, 0.5])
+    x = tensor(data, requires_grad=True, dtype="float64")
+    tx = torch.tensor(data, requires_grad=True)
+    h, u, E = _retain_graph(x, backprop)
+    th, tu, tE = _retain_graph(tx, torch)
+    for node, twin in ((h, th), (u, tu), (E, tE)):
+        node.retain_grad()
+        twin.retain_grad()
+        assert node.retains_grad and twin.retains_grad
+    for _ in range(2):  # a second backward() adds to the retained gradients, as on leaves
+        E.backward()
+        tE.backward(retain_graph=True)
+        for node, twin in ((x, tx), (h, th), (u, tu), (E, tE)):
+            _close(node.grad, twin.grad.numpy())
+            assert node.grad.dtype == np.float64 and node.grad.shape == node.shape
+    _close(h.grad, 2 * (2 * 3 * data * data + 1))  # dE/dh = 2h x + 1, twice
+    grads = E.gradients()  # gradients() leaves retained .grad alone
+    _close(grads[id(h)], th.grad.numpy() / 2)
+    _close(h.grad, th.grad.numpy())
+    h.zero_grad()
+    E.backward()
+    tx.grad = th.grad = None
+    tE.backward()
+    _close(h.grad, th.grad.numpy())
+
+
+def test_retain_grad_owns_its_array():
+    x = tensor([1.0, 2.0], requires_grad=True, dtype="float64")
+    a = x + 0.0
+    b = a + x  # b's gradient passes unchanged to a and to x
+    b.retain_grad()
+    a.retain_grad()
+    b.backward(np.array([1.0, 1.0]))
+    assert len({id(b.grad), id(a.grad), id(x.grad)}) == 3
+    a.grad[0] = 7.0
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+
+
+def test_retain_grad_on_a_leaf_is_a_no_op_and_off_path_nodes_stay_none():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    x.retain_grad()
+    tx.retain_grad()
+    assert x.retains_grad is tx.retains_grad is False
+    off, toff = x * 5, tx * 5  # retained, but E does not depend on it
+    off.retain_grad()
+    toff.retain_grad()
+    (x * 2).sum().backward()
+    (tx * 2).sum().backward()
+    assert off.grad is None and toff.grad is None
+    _close(x.grad, tx.grad.numpy())
+
+
+def test_retain_grad_and_no_grad_as_in_torch():
+    x = tensor([1.0, 2.0], requires_grad=True)
+    with backprop.no_grad():
+        made_without_grad = x * 2
+    for t in (made_without_grad, tensor([1.0])):
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            t.retain_grad()
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.no_grad():
+        tn = tx * 2
+    for t in (tn, torch.tensor([1.0])):
+        with pytest.raises(RuntimeError):
+            t.retain_grad()
+    # retain_grad() and backward() themselves work under no_grad, as in PyTorch.
+    h, th = x * 2, tx * 2
+    E, tE = (h * h).sum(), (th * th).sum()
+    with backprop.no_grad():
+        h.retain_grad()
+        E.backward()
+    with torch.no_grad():
+        th.retain_grad()
+        tE.backward()
+    _close(h.grad, th.grad.numpy())
+    _close(x.grad, tx.grad.numpy())
+
+
 def test_constants_get_no_gradient():
     x = tensor([1.0, 2.0], requires_grad=True)
     c = tensor([3.0, 4.0])

@@ -36,7 +36,11 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from operator import attrgetter
 from typing import final
+
+from .graph import reverse_sweep
+from .graph import topological_order as _graph_order
 
 __all__ = ["Value", "topological_order"]
 
@@ -45,7 +49,6 @@ _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
 _ZERO = (0.0,)
-_APPEND = object()  # topological_order's marker: "the node below me has all parents appended"
 
 
 @final
@@ -226,8 +229,8 @@ class Value:
     def backward(self) -> None:
         """Apply the chain rule from this output E back to every node of its graph.
 
-        Sets dE/dE = 1 and the grads of all other nodes to 0, then visits the nodes in reverse
-        topological order (each node after all of its consumers), adding dE/dnode * dnode/dparent
+        Sets dE/dE = 1 and the grads of all other nodes to 0, then runs ``graph.reverse_sweep``
+        (each node after all of its consumers), in which every node adds dE/dnode * dnode/dparent
         to each parent's grad, so that a parent used k times receives the sum over its k uses.
         Finally the grads that the leaves held before the call are added back: leaves accumulate
         across calls (two calls leave exactly twice the gradient), intermediate nodes do not.
@@ -240,20 +243,7 @@ class Value:
                     carried.append((node, node.grad))
                 node.grad = 0.0
         self.grad = 1.0
-        # Every operation has one or two inputs; unpacking them is twice as fast as zip().
-        for node in reversed(order):
-            parents = node._parents
-            if parents:
-                g = node.grad
-                if len(parents) == 2:
-                    a, b = parents
-                    local_a, local_b = node._local
-                    a.grad += local_a * g
-                    b.grad += local_b * g
-                else:
-                    (a,) = parents
-                    (local_a,) = node._local
-                    a.grad += local_a * g
+        reverse_sweep(order, _propagate)
         for leaf, previous in carried:
             leaf.grad += previous
 
@@ -266,24 +256,31 @@ class Value:
 def topological_order(root: Value) -> list[Value]:
     """Every node that ``root`` depends on, ``root`` last, each node after all of its parents.
 
-    An iterative depth-first search, so graphs of any depth work (no recursion limit). When a node
-    is first popped it is pushed back under a marker, with its parents on top; by the time the
-    marker comes up again, every parent has been appended, so the node is appended next. Each node
-    appears once.
+    ``graph.topological_order`` over ``_parents``: iterative, so graphs of any depth work.
     """
-    order: list[Value] = []
-    visited: set[Value] = set()
-    stack: list[object] = [root]
-    while stack:
-        node = stack.pop()
-        if node is _APPEND:
-            order.append(stack.pop())
-        elif node not in visited:
-            visited.add(node)
-            stack.append(node)
-            stack.append(_APPEND)
-            stack.extend(node._parents)
-    return order
+    return _graph_order(root, _parents)
+
+
+_parents = attrgetter("_parents")
+
+
+def _propagate(node: Value) -> None:
+    """Add this node's share dE/dnode * dnode/dparent to each parent's grad (the sweep's step).
+
+    Every operation has one or two inputs; unpacking them is twice as fast as zip().
+    """
+    parents = node._parents
+    if parents:
+        g = node.grad
+        if len(parents) == 2:
+            a, b = parents
+            local_a, local_b = node._local
+            a.grad += local_a * g
+            b.grad += local_b * g
+        else:
+            (a,) = parents
+            (local_a,) = node._local
+            a.grad += local_a * g
 
 
 _new = object.__new__

@@ -1,4 +1,4 @@
-"""Tensor: a NumPy-backed node of a computational graph, and the one reverse sweep over it.
+"""Tensor: a NumPy-backed node of a computational graph.
 
 A ``Tensor`` holds an array ``data`` and, once ``backward()`` has run, the array ``grad`` =
 dE/d(data) of the same shape. Every differentiable operation (see ``ops.py``) creates a new node
@@ -7,28 +7,23 @@ it returns dE/dX for each parent X. ``backward()`` is the lectures' "top-down ch
 
     dE/dz = sum over the nodes k that use z of  dE/dz_k * dz_k/dz
 
-visited in reverse topological order (newest node first: a node is always created after its
-parents), so every node's gradient is complete (summed over all paths, the seed's fan-out rule
-dE/dz5 = sum_k dE/dz_k dz_k/dz5) before it is passed further down.
+visited in reverse topological order by ``graph.reverse_sweep``, so every node's gradient is
+complete (summed over all paths, the seed's fan-out rule dE/dz5 = sum_k dE/dz_k dz_k/dz5) before
+it is passed further down.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 from collections.abc import Callable, Iterator, Sequence
-from heapq import heappop, heappush
+from operator import attrgetter
 from typing import Any
 
 from .backend import xp
+from .graph import reverse_sweep, topological_order
 
 ArrayLike = Any
 VJP = Callable[[Any], Sequence[Any]]
-
-
-# Every Tensor gets the next number at creation: parents always have smaller numbers than the
-# nodes computed from them, which is the order the reverse sweep needs (see ``_sweep``).
-_creation = itertools.count()
 
 
 class _GradMode:
@@ -59,7 +54,8 @@ class Tensor:
     """
 
     __slots__ = (
-        "data", "grad", "requires_grad", "_parents", "_vjp", "_seq", "op", "label", "__weakref__"
+        "data", "grad", "requires_grad", "retains_grad", "_parents", "_vjp", "op", "label",
+        "__weakref__",
     )
     # Make NumPy defer ``ndarray * Tensor`` to Tensor.__rmul__ instead of broadcasting elementwise.
     __array_ufunc__ = None
@@ -76,9 +72,9 @@ class Tensor:
             _check_float(self.data)
         self.grad: Any = None
         self.requires_grad = bool(requires_grad)
+        self.retains_grad = False
         self._parents: tuple[Tensor, ...] = ()
         self._vjp: VJP | None = None
-        self._seq = next(_creation)
         self.op = ""
         self.label = label
 
@@ -137,17 +133,35 @@ class Tensor:
     def zero_grad(self) -> None:
         self.grad = None
 
+    def retain_grad(self) -> None:
+        """Keep dE/d(this node) in ``.grad`` after ``backward()``, though it is an inner node.
+
+        As in PyTorch: the retained gradient accumulates across ``backward()`` calls like a leaf's
+        (reset it with ``zero_grad``); on a leaf this does nothing (a leaf keeps its gradient
+        anyway, and ``retains_grad`` stays False); a tensor that does not require grad (a
+        constant, or computed under ``no_grad()``) has no gradient to keep and raises.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "retain_grad() on a tensor that does not require grad: it has no gradient to "
+                "keep (no input of its computation requires grad, or it ran under no_grad())"
+            )
+        if self._vjp is not None:
+            self.retains_grad = True
+
     # ------------------------------------------------------------------ backward
     def backward(self, grad: ArrayLike | None = None) -> None:
         """Reverse-mode sweep: accumulate dE/dleaf into ``.grad`` of every leaf requiring grad.
 
         ``grad`` is dE/d(self); it may be omitted only for a one-element output (then it is 1).
         As in PyTorch, leaves *accumulate* across calls (call ``zero_grad`` between steps) and
-        inner nodes keep no gradient; ``gradients()`` returns them when they are wanted.
+        inner nodes keep no gradient unless ``retain_grad()`` was called on them (then they
+        accumulate like leaves); ``gradients()`` returns all of them without touching ``.grad``.
         """
         seed = self._seed(grad)
         handed_out = {id(seed)}
-        for node, g in _sweep(self, seed, keep_inner=False):
+
+        def keep(node: Tensor, g: Any) -> None:
             dtype = node.data.dtype
             if node.grad is None:
                 # Own the array: copy when it might be shared (the seed, a broadcast view, a
@@ -166,13 +180,21 @@ class Tensor:
                 # Keep the leaf's dtype (a float64 contribution must not promote a float32 grad).
                 node.grad = xp.asarray(node.grad + g, dtype=dtype)
 
+        _backpropagate(self, seed, keep, every_node=False)
+
     def gradients(self, grad: ArrayLike | None = None) -> dict[int, Any]:
         """dE/dv for every node v of the graph (keyed by ``id(v)``), leaves' ``.grad`` untouched.
 
         This is what ``explain`` prints: the full table of upstream gradients, inner nodes included.
         """
         seed = self._seed(grad)
-        return {id(node): xp.asarray(g) for node, g in _sweep(self, seed, keep_inner=True)}
+        grads: dict[int, Any] = {}
+
+        def record(node: Tensor, g: Any) -> None:
+            grads[id(node)] = xp.asarray(g)
+
+        _backpropagate(self, seed, record, every_node=True)
+        return grads
 
     def _seed(self, grad: ArrayLike | None) -> Any:
         if not self.requires_grad:
@@ -199,43 +221,40 @@ class Tensor:
     # Filled in by ops.py, which keeps each operation's forward and VJP side by side.
 
 
-def _sweep(root: Tensor, seed: Any, keep_inner: bool) -> list[tuple[Tensor, Any]]:
-    """(node, dE/dnode) for the leaves only, or for every node, without recursion.
+def _backpropagate(
+    root: Tensor, seed: Any, visit: Callable[[Tensor, Any], object], every_node: bool
+) -> None:
+    """Call ``visit(node, dE/dnode)`` for the leaves and the retaining inner nodes that
+    dE/droot = ``seed`` reaches, or for every node it reaches if ``every_node``.
 
-    Inner nodes are visited newest first. A node is created after its parents, so its creation
-    number ``_seq`` is larger than theirs: by the time a node comes off the heap, every node that
-    uses it (all newer) has passed its contribution down, and its gradient is complete. ``pending``
-    holds each inner node's gradient while it is being summed over the node's children, ``leaves``
-    each leaf's; a node enters the heap with its first contribution, so only the part of the graph
-    that leads to ``root`` and requires grad is ever visited.
+    ``graph.reverse_sweep`` over the graph behind ``root``; each node's step takes its summed
+    gradient from ``pending`` (complete: every node that uses it came before) and adds each
+    parent's share, the node's VJP, to the parent's sum. Parents that do not require grad (or get
+    ``None`` from the VJP) receive nothing, so a node that no gradient reaches is skipped, and a
+    node's sum is dropped once it is passed on.
     """
-    if root._vjp is None:
-        return [(root, seed)]
-    result = []
     pending: dict[Tensor, Any] = {root: seed}
-    leaves: dict[Tensor, Any] = {}
-    heap = [(-root._seq, root)]
-    pop, push = heappop, heappush
-    while heap:
-        node = pop(heap)[1]
-        g = pending.pop(node)
-        if keep_inner:
-            result.append((node, g))
-        for parent, pg in zip(node._parents, node._vjp(g), strict=True):
+
+    def propagate(node: Tensor) -> None:
+        g = pending.pop(node, None)
+        if g is None:
+            return
+        vjp = node._vjp
+        if vjp is None:
+            visit(node, g)
+            return
+        if every_node or node.retains_grad:
+            visit(node, g)
+        for parent, pg in zip(node._parents, vjp(g), strict=True):
             if pg is None or not parent.requires_grad:
                 continue
-            if parent._vjp is None:
-                previous = leaves.get(parent)
-                leaves[parent] = pg if previous is None else previous + pg
-            else:
-                previous = pending.get(parent)
-                if previous is None:
-                    pending[parent] = pg
-                    push(heap, (-parent._seq, parent))
-                else:
-                    pending[parent] = previous + pg
-    result += leaves.items()
-    return result
+            previous = pending.get(parent)
+            pending[parent] = pg if previous is None else previous + pg
+
+    reverse_sweep(topological_order(root, _parents), propagate)
+
+
+_parents = attrgetter("_parents")
 
 
 # ---------------------------------------------------------------------- construction
@@ -296,7 +315,7 @@ def make_node(data: Any, parents: tuple[Tensor, ...], vjp: VJP, op: str) -> Tens
     out.grad = None
     out.op = op
     out.label = None
-    out._seq = next(_creation)
+    out.retains_grad = False
     if _GradMode.enabled:
         for p in parents:
             if p.requires_grad:
