@@ -370,7 +370,7 @@ def test_unfitted_estimator_raises_not_fitted():
     [
         ({"solver": "lbfgs"}, "solver must be 'adam' or 'sgd'"),
         ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes must be"),
-        ({"activation": "softplus"}, "activation must be one of"),
+        ({"activation": "swish"}, "activation must be one of"),
         ({"alpha": -1.0}, "alpha must be"),
         ({"batch_size": 0}, "batch_size must be"),
         ({"learning_rate_init": 0.0}, "learning_rate_init must be"),

@@ -258,15 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
         "  backprop train --data idx:/path/to/mnist --layers 784,30,10 --loss quadratic "
         "--activation sigmoid --lr 3",
     )
+    from .activations import NAMES as ACTIVATION_NAMES
     from .data import DATASETS
 
     train.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
     train.add_argument("--layers", type=_parse_layers, help="sizes, e.g. 784,100,10")
-    train.add_argument(
-        "--activation",
-        default="relu",
-        choices=["sigmoid", "tanh", "relu", "leaky_relu", "identity"],
-    )
+    train.add_argument("--activation", default="relu", choices=ACTIVATION_NAMES)
     train.add_argument(
         "--loss",
         default="cross_entropy",

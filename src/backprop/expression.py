@@ -2,8 +2,8 @@
 
 ``evaluate_expression("(x + y) * z", {"x": 1, "y": -3, "z": 4})`` returns the output node of the
 lecture's computational graph, ready for ``backward()`` or ``explain``. Only numbers, the given
-variables, + - * / **, unary minus and the functions exp, log, tanh, sigmoid, relu, step are
-accepted.
+variables, + - * / **, unary minus, exp, log and every activation of ``backprop.activations``
+(sigmoid, tanh, relu, step, softplus, ...; aliases such as logistic too) are accepted.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Mapping
 
+from .activations import ACTIVATIONS
 from .scalar import Value
 
-FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu", "step")
+_METHODS = ("exp", "log")
+FUNCTIONS = (*_METHODS, *(name for row in ACTIVATIONS.values() for name in row.names))
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -59,7 +61,9 @@ def evaluate_expression(text: str, values: Mapping[str, float]) -> Value:
         ):
             arg = build(node.args[0])
             arg = arg if isinstance(arg, Value) else Value(arg)
-            return getattr(arg, node.func.id)()
+            if node.func.id in _METHODS:
+                return getattr(arg, node.func.id)()
+            return arg.activation(node.func.id)
         raise ValueError(
             f"unsupported syntax in expression {text!r}: {ast.unparse(node)!r}; use numbers, "
             f"variables, + - * / ** and {', '.join(FUNCTIONS)}"

@@ -49,7 +49,7 @@ import numpy as np
 
 from .errors import ModelFileError
 from .layered import Network
-from .nn.activations import Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Step, Tanh
+from .nn.activations import MODULES, Softmax
 from .nn.layers import Linear, Sequential
 from .nn.module import Module
 
@@ -115,7 +115,7 @@ def _rebuild(config: Any) -> Module:
     return module
 
 
-for _activation in (Step, Sigmoid, Tanh, ReLU, Identity, LeakyReLU, Softmax):
+for _activation in (*MODULES.values(), Softmax):  # one per row of the activation table
     register_module(_activation)
 # A fixed seed, so that rebuilding never draws from the library-wide generator (loading a model
 # must not change what a seeded run does next); the weights are overwritten from the file.

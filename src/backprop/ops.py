@@ -21,6 +21,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+from . import activations as _table
 from .backend import matmul_into_layout, xp
 from .tensor import Tensor, _to_array, make_node
 
@@ -280,57 +281,53 @@ def log(x: Tensor) -> Tensor:
     return make_node(out, (x,), vjp, "log")
 
 
-def _times_upstream(local: Any, g: Any) -> Any:
-    """G * local derivative, written into ``local`` (a fresh array of the VJP's own) when that
-    loses nothing: one array per backward step instead of one per product."""
-    if local.dtype == g.dtype and local.shape == g.shape:
-        local *= g
-        return local
-    return local * g  # a float64 G on a float32 node, or a broadcast: let NumPy promote
+# The activations: one generic operation built from the table in ``backprop.activations``.
+def activation(x: Tensor, name: str, **params: float) -> Tensor:
+    """Y = g(X) for any row of the activation table, elementwise; dE/dX = G * g'(X), with g'
+    computed from the output Y as the table writes it (Y (1 - Y) for the sigmoid, seed 001).
+
+    ``params`` are the row's parameters, e.g. ``activation(x, "leaky_relu", negative_slope=0.2)``.
+    Forward and VJP run the row's in-place kernels ``apply_`` (on a copy of X) and
+    ``mul_derivative_`` (on a copy of G), the ones the textbook network uses for BP2.
+    """
+    row = _table.activation(name)
+    params = row.check_parameters(**params)
+    out = xp.array(x.data)  # a copy (an array also for 0-d data), then g applied in place
+    row.apply_(out, **params)
+
+    def vjp(g: Any) -> tuple[Any]:
+        if g.dtype == out.dtype and g.shape == out.shape:
+            local = xp.array(g)  # a copy, and an array even when G is a NumPy scalar
+            row.mul_derivative_(local, out, **params)
+            return (local,)
+        return (g * row.derivative(out, **params),)  # float64 G or a broadcast: NumPy promotes
+
+    return make_node(out, (x,), vjp, row.name)
 
 
 def tanh(x: Tensor) -> Tensor:
     """Y = tanh X;  dE/dX = G * (1 - Y^2)."""
-    out = xp.tanh(x.data)
-
-    def vjp(g: Any) -> tuple[Any]:
-        return (_times_upstream(1 - out * out, g),)
-
-    return make_node(out, (x,), vjp, "tanh")
+    return activation(x, "tanh")
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """Y = sigma(X) = 1 / (1 + e^-X);  dE/dX = G * Y (1 - Y)  (the lectures' g' = g(1 - g)).
 
-    Where e^-X overflows (X < -88 in float32) Y is the exact limit 1 / inf = 0, so only the
-    overflow warning needs silencing. Computed in place in the one array e^-X.
+    Where e^-X overflows (X < -88 in float32) Y is the exact limit 1 / inf = 0.
     """
-    with xp.errstate(over="ignore"):
-        out = xp.asarray(xp.exp(-x.data))  # asarray: for 0-d data NumPy returns a scalar
-    out += 1
-    xp.reciprocal(out, out=out)
-
-    def vjp(g: Any) -> tuple[Any]:
-        local = 1 - out
-        local *= out  # Y (1 - Y)
-        return (_times_upstream(local, g),)
-
-    return make_node(out, (x,), vjp, "sigmoid")
+    return activation(x, "sigmoid")
 
 
 def relu(x: Tensor) -> Tensor:
-    """Y = max(0, X);  dE/dX = G * [X > 0]  (we take the derivative at 0 to be 0, as PyTorch)."""
-    out = xp.maximum(x.data, 0)
-    return make_node(out, (x,), lambda g: (g * (x.data > 0),), "relu")
+    """Y = max(0, X);  dE/dX = G * [Y > 0]  (we take the derivative at 0 to be 0, as PyTorch)."""
+    return activation(x, "relu")
 
 
-def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """Y = X if X > 0 else s X;  dE/dX = G * (1 if X > 0 else s)."""
-    positive = x.data > 0
-    out = xp.where(positive, x.data, negative_slope * x.data)
-    return make_node(
-        out, (x,), lambda g: (xp.where(positive, g, negative_slope * g),), "leaky_relu"
-    )
+def leaky_relu(x: Tensor, negative_slope: float | None = None) -> Tensor:
+    """Y = X if X > 0 else s X;  dE/dX = G * (1 if Y > 0 else s)  (s >= 0; default 0.01)."""
+    if negative_slope is None:
+        return activation(x, "leaky_relu")
+    return activation(x, "leaky_relu", negative_slope=negative_slope)
 
 
 def step(x: Tensor) -> Tensor:
@@ -340,8 +337,7 @@ def step(x: Tensor) -> Tensor:
     gradient flows through a threshold unit: gradient descent cannot train it, which is why the
     lectures replace it by the sigmoid.
     """
-    out = (x.data > 0).astype(x.data.dtype)
-    return make_node(out, (x,), lambda g: (xp.zeros_like(x.data),), "step")
+    return activation(x, "step")
 
 
 def abs(x: Tensor) -> Tensor:
@@ -381,11 +377,9 @@ def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Y = ln sum_i e^{X_i}, computed as m + ln sum_i e^{X_i - m} with m = max X (no overflow);
+    """Y = ln sum_i e^{X_i} (``activations.logsumexp``: m + ln sum_i e^{X_i - m}, m = max X);
     dE/dX_i = G * e^{X_i - Y} (the softmax)."""
-    m = xp.max(x.data, axis=axis, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    full = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axis, keepdims=True))
+    full = _table.logsumexp(x.data, axis=axis, keepdims=True)
     out = full if keepdims else (full.reshape(()) if axis is None else xp.squeeze(full, axis))
 
     def vjp(g: Any) -> tuple[Any]:
@@ -395,10 +389,9 @@ def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """p_c = e^{z_c} / sum_c' e^{z_c'} (the lectures' output probabilities), shifted by max z;
-    dE/dz = p * (G - sum_c G_c p_c)."""
-    e = xp.exp(x.data - xp.max(x.data, axis=axis, keepdims=True))
-    out = e / e.sum(axis=axis, keepdims=True)
+    """p_c = e^{z_c} / sum_c' e^{z_c'} (the lectures' output probabilities; computed by
+    ``activations.softmax``);  dE/dz = p * (G - sum_c G_c p_c)."""
+    out = _table.softmax(x.data, axis)
 
     def vjp(g: Any) -> tuple[Any]:
         return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
@@ -407,10 +400,9 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """t(z_c) = ln(e^{z_c} / sum_c' e^{z_c'}) = z_c - logsumexp(z) (the lectures' t);
-    dE/dz = G - p * sum_c G_c."""
-    shifted = x.data - xp.max(x.data, axis=axis, keepdims=True)
-    out = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    """t(z_c) = ln(e^{z_c} / sum_c' e^{z_c'}) = z_c - logsumexp(z) (the lectures' t,
+    ``activations.log_softmax``);  dE/dz = G - p * sum_c G_c."""
+    out = _table.log_softmax(x.data, axis)
 
     def vjp(g: Any) -> tuple[Any]:
         return (g - xp.exp(out) * g.sum(axis=axis, keepdims=True),)
@@ -522,6 +514,7 @@ def _install() -> None:
     T.__getitem__ = getitem
     T.exp, T.log, T.tanh, T.sigmoid = exp, log, tanh, sigmoid
     T.relu, T.leaky_relu, T.step, T.abs = relu, leaky_relu, step, abs
+    T.activation = activation
     T.sum, T.mean, T.max, T.logsumexp = sum, mean, max, logsumexp
     T.softmax, T.log_softmax = softmax, log_softmax
     T.reshape, T.transpose = reshape, transpose

@@ -41,6 +41,7 @@ from typing import final
 
 from .graph import reverse_sweep
 from .graph import topological_order as _graph_order
+from .activations import activation as _activation
 
 __all__ = ["Value", "topological_order"]
 
@@ -48,7 +49,10 @@ _ONE = (1.0,)
 _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 _MINUS_ONE = (-1.0,)
-_ZERO = (0.0,)
+_TANH = _activation("tanh").scalar
+_SIGMOID = _activation("sigmoid").scalar
+_RELU = _activation("relu").scalar
+_STEP = _activation("step").scalar
 
 
 @final
@@ -188,31 +192,34 @@ class Value:
         a = self.data
         return _node(_log(a), (self,), (_div(1.0, a),), "log")
 
+    # The activations: every one is a row of the table in ``backprop.activations``, whose
+    # ``scalar`` form returns (g(z), g'(z)) for one float.
+
+    def activation(self, name: str, **params: float) -> Value:
+        """a = g(z) for any row of the activation table (e.g. "softplus", "elu",
+        "leaky_relu" with ``negative_slope=0.2``); da/dz = g'(z) as the table computes it."""
+        row = _activation(name)
+        a, da = row.scalar(self.data, **row.check_parameters(**params))
+        return _node(a, (self,), (da,), row.name)
+
     def tanh(self) -> Value:
         """t = tanh(a),  dt/da = 1 - t^2."""
-        t = math.tanh(self.data)
-        return _node(t, (self,), (1.0 - t * t,), "tanh")
+        t, dt = _TANH(self.data)
+        return _node(t, (self,), (dt,), "tanh")
 
     def sigmoid(self) -> Value:
-        """s = sigma(a) = 1 / (1 + exp(-a)),  ds/da = s * (1 - s).
+        """s = sigma(a) = 1 / (1 + exp(-a)),  ds/da = s * (1 - s)  (seed 001).
 
         exp is only ever taken of -|a|, so it cannot overflow: for a < 0 the equal form
         exp(a) / (1 + exp(a)) is used.
         """
-        a = self.data
-        if a >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
-        return _node(s, (self,), (s * (1.0 - s),), "sigmoid")
+        s, ds = _SIGMOID(self.data)
+        return _node(s, (self,), (ds,), "sigmoid")
 
     def relu(self) -> Value:
         """r = max(0, a),  dr/da = [a > 0] (0 at a = 0, as in PyTorch; nan stays nan)."""
-        a = self.data
-        if a > 0.0:
-            return _node(a, (self,), _ONE, "relu")
-        return _node(0.0 if a == a else a, (self,), _ZERO, "relu")
+        r, dr = _RELU(self.data)
+        return _node(r, (self,), (dr,), "relu")
 
     def step(self) -> Value:
         """The threshold unit g(a) = [a > 0] (Heaviside step): 1.0 if a > 0 else 0.0.
@@ -222,7 +229,8 @@ class Value:
         in front of it -- "can't be used for gradient-based optimization", which is why the
         lectures move on to the sigmoid g(a) = 1 / (1 + exp(-a)), a smooth version of the step.
         """
-        return _node(1.0 if self.data > 0.0 else 0.0, (self,), _ZERO, "step")
+        g, dg = _STEP(self.data)
+        return _node(g, (self,), (dg,), "step")
 
     # The backward pass.
 

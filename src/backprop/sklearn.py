@@ -63,11 +63,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .activations import ACTIVATIONS, activation, log_softmax, softmax
 from .nn.activations import mlp
 from .nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, Loss, QuadraticLoss
 from .nn.module import Module
 from .nn.regularization import L2
-from .ops import log_softmax, sigmoid, softmax
 from .optim import SGD, Adam, InverseScalingLR, Optimizer
 from .tensor import Tensor, no_grad
 from .train import History
@@ -75,8 +75,10 @@ from .train import fit as train_fit
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
-_ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "identity": "identity", "sigmoid": "sigmoid",
-                "logistic": "sigmoid"}  # fmt: skip
+# Every name of the activation table ("logistic" is sklearn's alias of the sigmoid).
+_ACTIVATIONS = {name: row.name for row in ACTIVATIONS.values() for name in row.names}
+_SIGMOID = activation("sigmoid").function
+_SOFTPLUS = activation("softplus").function
 _SOLVERS = ("adam", "sgd")
 _LEARNING_RATES = ("constant", "invscaling", "adaptive")
 _PREDICT_CHUNK = 8192  # rows per forward pass at prediction time
@@ -473,8 +475,9 @@ _PARAMETERS = """
     ----------
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Number of neurons of each hidden layer.
-    activation : {"relu", "tanh", "sigmoid", "logistic", "identity"}, default="relu"
-        Hidden-unit nonlinearity ("logistic" is sklearn's name for the sigmoid).
+    activation : {"relu", "tanh", "logistic", "identity", ...}, default="relu"
+        Hidden-unit nonlinearity: sklearn's four ("logistic" is the sigmoid) and every other name
+        of ``backprop.activations`` (e.g. "leaky_relu", "softplus", "elu").
     solver : {"adam", "sgd"}, default="adam"
         ``backprop.optim.Adam`` or ``backprop.optim.SGD`` (with momentum, Nesterov).
     alpha : float, default=1e-4
@@ -633,9 +636,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _proba(self, X: np.ndarray) -> np.ndarray:
         scores = self._forward(X)
         if scores.shape[1] == 1:
-            p = sigmoid(Tensor(scores[:, 0])).data
+            p = _SIGMOID(scores[:, 0])
             return np.column_stack([1.0 - p, p])
-        return softmax(Tensor(scores), axis=1).data
+        return softmax(scores, axis=1)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(self._proba(X), axis=1)]
@@ -677,8 +680,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         scores = self._forward(X)
         if scores.shape[1] == 1:
             s = scores[:, 0]
-            return np.column_stack([-np.logaddexp(0.0, s), -np.logaddexp(0.0, -s)])
-        return log_softmax(Tensor(scores), axis=1).data
+            # ln(1 - sigma(s)) = -softplus(s), ln sigma(s) = -softplus(-s): exact in both tails
+            return np.column_stack([-_SOFTPLUS(s), -_SOFTPLUS(-s)])
+        return log_softmax(scores, axis=1)
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):

@@ -1,9 +1,15 @@
-"""Activation functions g(a) as modules: z_j = g(a_j), applied elementwise (softmax per row)."""
+"""Activation functions a = g(z) as modules, applied elementwise (softmax per row).
+
+Every elementwise module is made from a row of the one table, ``backprop.activations``: the class
+name is the row's ``module`` (Step, Sigmoid, Tanh, ReLU, Identity, LeakyReLU, Softplus, ELU), the
+constructor takes the row's parameters, and ``config()`` records them for save/load.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from .. import activations as table
 from .. import ops
 from ..rng import get_rng
 from ..tensor import Tensor
@@ -11,61 +17,63 @@ from .layers import Linear, Sequential, as_input
 from .module import Module
 
 
-class _Activation(Module):
-    """An elementwise g(a); subclasses name the operation in ``op``."""
+class TableActivation(Module):
+    """An elementwise a = g(z) from the activation table; subclasses set ``row``."""
 
-    op: Any = None
+    row: ClassVar[table.Activation]
 
-    def forward(self, x: Any) -> Tensor:
-        return self.op(as_input(x, "float32"))
-
-
-class Step(_Activation):
-    """The threshold unit g(a) = [a > 0]: its derivative is 0 almost everywhere (see ops.step)."""
-
-    op = staticmethod(ops.step)
-
-
-class Sigmoid(_Activation):
-    """g(a) = 1 / (1 + exp(-a)), g'(a) = g(a)(1 - g(a))."""
-
-    op = staticmethod(ops.sigmoid)
-
-
-class Tanh(_Activation):
-    """g(a) = tanh(a), g'(a) = 1 - g(a)^2."""
-
-    op = staticmethod(ops.tanh)
-
-
-class ReLU(_Activation):
-    """g(a) = max(0, a), g'(a) = [a > 0]."""
-
-    op = staticmethod(ops.relu)
-
-
-class Identity(Module):
-    """The linear neuron g(a) = a: stacking these collapses to one linear map."""
-
-    def forward(self, x: Any) -> Tensor:
-        return as_input(x, "float32")
-
-
-class LeakyReLU(Module):
-    """g(a) = a if a > 0 else s·a (s = ``negative_slope``)."""
-
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, *args: float, **params: float) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        keys = [key for key, _ in self.row.parameters]
+        if len(args) > len(keys):
+            raise TypeError(
+                f"{type(self).__name__} takes at most {len(keys)} positional argument(s)"
+            )
+        given = dict(zip(keys, args, strict=False))
+        for key in params:
+            if key in given:
+                raise TypeError(f"{type(self).__name__} got multiple values for {key!r}")
+        for key, value in self.row.check_parameters(**given, **params).items():
+            setattr(self, key, value)
+
+    def activation_parameters(self) -> dict[str, float]:
+        """The row's parameters as this module holds them, e.g. {"negative_slope": 0.01}."""
+        return {key: getattr(self, key) for key, _ in self.row.parameters}
 
     def forward(self, x: Any) -> Tensor:
-        return ops.leaky_relu(as_input(x, "float32"), self.negative_slope)
+        return ops.activation(as_input(x, "float32"), self.row.name, **self.activation_parameters())
 
     def config(self) -> dict[str, Any]:
-        return {"type": "LeakyReLU", "negative_slope": self.negative_slope}
+        return {"type": type(self).__name__, **self.activation_parameters()}
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return ", ".join(f"{key}={value}" for key, value in self.activation_parameters().items())
+
+
+def _module_class(row: table.Activation) -> type[TableActivation]:
+    doc = f"{row.text};  {row.derivative_text}  ({row.source})."
+    attrs = {"row": row, "__doc__": doc, "__module__": __name__, "__qualname__": row.module}
+    return type(row.module, (TableActivation,), attrs)
+
+
+#: canonical activation name -> its module class, one per row of the table.
+MODULES: dict[str, type[TableActivation]] = {
+    row.name: _module_class(row) for row in table.ACTIVATIONS.values()
+}
+Step = MODULES["step"]
+Sigmoid = MODULES["sigmoid"]
+Tanh = MODULES["tanh"]
+ReLU = MODULES["relu"]
+Identity = MODULES["identity"]
+LeakyReLU = MODULES["leaky_relu"]
+
+
+def __getattr__(name: str) -> type[TableActivation]:
+    """Module classes of rows without a name of their own here, e.g. ``Softplus``, ``ELU``."""
+    for cls in MODULES.values():
+        if cls.__name__ == name:
+            return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Softmax(Module):
@@ -85,27 +93,25 @@ class Softmax(Module):
         return f"axis={self.axis}"
 
 
+#: every accepted activation name (aliases included) -> module class; softmax beside the table.
 ACTIVATIONS: dict[str, type[Module]] = {
-    "step": Step,
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "identity": Identity,
-    "linear": Identity,
-    "leaky_relu": LeakyReLU,
+    **{alias: MODULES[row.name] for row in table.ACTIVATIONS.values() for alias in row.names},
     "softmax": Softmax,
 }
 
 
-def activation_module(name: str) -> Module:
-    """An activation module by name: step, sigmoid, tanh, relu, identity (= linear), leaky_relu,
-    softmax."""
+def activation_module(name: str, **params: float) -> Module:
+    """An activation module by name: any row of ``backprop.activations`` (step, sigmoid, tanh,
+    relu, identity = linear, leaky_relu, ...) with its parameters, or softmax."""
+    if isinstance(name, str) and name.lower() == "softmax":
+        return Softmax(**params)
     try:
-        return ACTIVATIONS[name.lower()]()
-    except KeyError:
+        row = table.activation(name)
+    except ValueError:
         raise ValueError(
-            f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
+            f"unknown activation {name!r}; choose one of {', '.join((*table.NAMES, 'softmax'))}"
         ) from None
+    return MODULES[row.name](**params)
 
 
 def mlp(
@@ -128,13 +134,13 @@ def mlp(
     activation_module(activation)  # validate before building
     activation_module(output)
     if init is None:
-        init = "he" if activation.lower() in ("relu", "leaky_relu") else "xavier"
+        init = "xavier" if activation.lower() == "softmax" else table.activation(activation).init
     rng = get_rng(seed)
     layers: list[Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(Linear(n_in, n_out, init=init, seed=rng, dtype=dtype))
         last = i == len(sizes) - 2
         name = output if last else activation
-        if not (last and name.lower() in ("identity", "linear")):
+        if not (last and name.lower() in table.activation("identity").names):
             layers.append(activation_module(name))
     return Sequential(*layers)

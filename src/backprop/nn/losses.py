@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ..activations import activation, shifted_exp
 from ..backend import xp
 from ..data._checks import class_labels
 from ..data.preprocessing import one_hot
@@ -256,6 +257,23 @@ class SumOfSquaresLoss(_SquaredError):
 
 
 # ---------------------------------------------------------------------- binary cross-entropy
+_SIGMOID = activation("sigmoid").function
+
+
+def binary_cross_entropy_with_logits(s: Any, t: Any) -> Any:
+    """Per element -(t ln sigma(s) + (1 - t) ln(1 - sigma(s))) = softplus(s) - t s, an array.
+
+    ln sigma(s) = -softplus(-s) and ln(1 - sigma(s)) = -softplus(s), softplus(z) = ln(1 + e^z).
+    Computed as max(s, 0) - t s + ln(1 + e^{-|s|}): e^{-|s|} <= 1 never overflows, and taking
+    max(s, 0) - t s first keeps the small remainder exact where sigma(s) rounds to 0 or 1 (at
+    s = 40, t = 1 the loss is e^{-40}, not 0). The derivative in s is sigma(s) - t. The library's
+    one stable cross-entropy on logits (``BCEWithLogitsLoss``; the textbook network's cost).
+    """
+    out = xp.maximum(s, 0) - t * s
+    out += xp.log1p(xp.exp(-xp.abs(s)))
+    return out
+
+
 class BCELoss(Loss):
     """Binary cross-entropy on probabilities p in [0, 1] (e.g. sigmoid outputs):
 
@@ -298,11 +316,11 @@ class BCELoss(Loss):
 class BCEWithLogitsLoss(Loss):
     """Binary cross-entropy on scores s, with p = sigma(s) = 1 / (1 + e^{-s}) fused in:
 
-        E = -(t ln sigma(s) + (1 - t) ln(1 - sigma(s))) = max(s, 0) - s t + ln(1 + e^{-|s|})
+        E = -(t ln sigma(s) + (1 - t) ln(1 - sigma(s))) = softplus(s) - s t
 
-    The right-hand form never overflows (e^{-|s|} <= 1). Gradient: dE/ds = sigma(s) - t, the
-    lecture's dE/dw_ji = (y_i - t_i) h_j before the factor h_j. Averaged over all elements with
-    ``reduction="mean"``. Shapes equal, (B, K) or (B,).
+    (:func:`binary_cross_entropy_with_logits`), which never overflows. Gradient:
+    dE/ds = sigma(s) - t, the lecture's dE/dw_ji = (y_i - t_i) h_j before the factor h_j.
+    Averaged over all elements with ``reduction="mean"``. Shapes equal, (B, K) or (B,).
     """
 
     targets = "probabilities"
@@ -313,14 +331,11 @@ class BCEWithLogitsLoss(Loss):
         a = _output(output)
         t = _same_shape_target("BCEWithLogitsLoss", target, a)
         s = a.data
-        e = xp.exp(-xp.abs(s))
         k = self._scale(s.size)
-        value = k * float((xp.maximum(s, 0) - s * t + xp.log1p(e)).sum())
+        value = k * float(binary_cross_entropy_with_logits(s, t).sum())
 
         def vjp(g: Any) -> tuple[Any]:
-            r = 1 / (1 + e)
-            sigma = xp.where(s >= 0, r, e * r)  # = sigma(s) as ops.sigmoid, reusing e^{-|s|}
-            return ((sigma - t) * (k * g),)
+            return ((_SIGMOID(s) - t) * (k * g),)
 
         return self._node(value, a, vjp, "bce_with_logits_loss")
 
@@ -354,10 +369,8 @@ class CrossEntropyLoss(Loss):
         # Classes-major (C, B): the max and the sum over each example's C classes become
         # elementwise operations across C rows, which NumPy vectorises; reducing each of B short
         # rows of C = 10 costs 3-7x more at batch 64-256.
-        shifted = xp.array(z.data.T, order="C")  # always a copy: z must stay as it is
-        shifted -= xp.maximum.reduce(shifted, axis=0)
-        e = xp.exp(shifted)
-        s = xp.add.reduce(e, axis=0)
+        shifted, e, s = shifted_exp(xp.ascontiguousarray(z.data.T), axis=0)[1:]
+        s = s[0]  # sum_c e^{z_c - max z}, per example
         lse = xp.log(s)  # logsumexp(z) - max(z), per example
         k = self._scale(batch)
         y = _raw(target)

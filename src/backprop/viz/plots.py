@@ -5,12 +5,13 @@ and returns the path; see ``_figure`` for why no pyplot is involved."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..activations import LECTURE_ACTIVATIONS, activation
 from ._figure import as_array, check_path, grid_shape, new_figure, save
 
 __all__ = [
@@ -142,11 +143,6 @@ def _predict_grid(model: Any, grid: np.ndarray) -> np.ndarray:
     )
 
 
-def _sigmoid(s: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-s))
-
-
 def plot_decision_boundary(
     model: Any,
     X: Any,
@@ -188,7 +184,7 @@ def plot_decision_boundary(
         if out.dtype.kind in "biu" or np.all(out == np.round(out)):
             labels, prob = out.astype(np.int64), None
         else:
-            prob = out if out.min() >= 0 and out.max() <= 1 else _sigmoid(out)
+            prob = out if out.min() >= 0 and out.max() <= 1 else activation("sigmoid").function(out)
             labels = None
     fig = new_figure((6.5, 5.2))
     ax = fig.add_subplot()
@@ -243,52 +239,41 @@ def plot_decision_boundary(
 
 
 # ============================================================================ activations
-def _linear(t: Any) -> Any:
-    return t  # the linear neuron sigma(z) = z: the reverse sweep passes the gradient unchanged
-
-
-def _activation_ops() -> dict[str, Callable[[Any], Any]]:
-    from .. import ops
-
-    return {
-        "threshold (step)": ops.step,
-        "sigmoid": ops.sigmoid,
-        "tanh": ops.tanh,
-        "ReLU": ops.relu,
-        "linear": _linear,
-    }
-
-
-ACTIVATION_CURVES = ("threshold (step)", "sigmoid", "tanh", "ReLU", "linear")
+#: The labels of the lectures' activations (seed 000), in the table's words.
+ACTIVATION_CURVES = tuple(activation(name).title for name in LECTURE_ACTIVATIONS)
 
 
 def activation_curves(
-    z: Any = None,
+    z: Any = None, names: Sequence[str] = LECTURE_ACTIVATIONS
 ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """(z, {name: (g(z), g'(z))}) for the lecture's activations, from the engine itself.
+    """(z, {title: (g(z), g'(z))}) for activations of the table (default: the lectures' five),
+    from the engine itself.
 
-    g(z) is the forward pass of ``backprop.ops``; g'(z) is the ``.grad`` that ``backward()`` leaves
-    on z for E = sum_i g(z_i), which is g'(z_i) because every activation acts elementwise. No
-    derivative is written by hand: the picture shows what the engine computes.
+    g(z) is the forward pass of ``backprop.ops.activation``; g'(z) is the ``.grad`` that
+    ``backward()`` leaves on z for E = sum_i g(z_i), which is g'(z_i) because every activation
+    acts elementwise. No derivative is written here: the picture shows what the engine computes.
     """
     from .. import ops
     from ..tensor import tensor
 
     z = np.linspace(-4.0, 4.0, 801) if z is None else as_array(z).astype(np.float64).ravel()
     curves = {}
-    for name, g in _activation_ops().items():
+    for name in names:
         t = tensor(z, requires_grad=True, dtype="float64")
-        out = g(t)
+        out = ops.activation(t, name)
         ops.sum(out).backward()
-        curves[name] = (np.array(out.data), np.array(t.grad))
+        curves[activation(name).title] = (np.array(out.data), np.array(t.grad))
     return z, curves
 
 
-def plot_activations(path: PathLike, z: Any = None) -> Path:
-    """The threshold, sigmoid, tanh, ReLU and linear activations (top) and their derivatives
-    (bottom), computed with the engine's operations and its reverse sweep."""
+def plot_activations(
+    path: PathLike, z: Any = None, names: Sequence[str] = LECTURE_ACTIVATIONS
+) -> Path:
+    """Activations of the table (default: the threshold, sigmoid, tanh, ReLU and linear units of
+    the lectures) on top and their derivatives below, computed with the engine's operations and
+    its reverse sweep."""
     check_path(path)
-    z, curves = activation_curves(z)
+    z, curves = activation_curves(z, names)
     fig = new_figure((3.2 * len(curves), 5.6))
     axes = fig.subplots(2, len(curves), sharex=True)
     for col, (name, (g, dg)) in enumerate(curves.items()):
