@@ -493,7 +493,7 @@ def test_training_never_modifies_x_or_y():
 @pytest.mark.parametrize(
     "kwargs,names",
     [
-        ({"activation": "softmax"}, "'sigmoid', 'tanh', 'relu', 'linear'"),
+        ({"activation": "softmax"}, "step, sigmoid, tanh, relu, identity, leaky_relu, softplus"),
         ({"cost": "hinge"}, "'quadratic', 'cross_entropy'"),
         ({"init": "glorot"}, "'uniform', 'normal', 'normal_scaled', 'xavier', 'he', 'zeros'"),
     ],

@@ -218,3 +218,16 @@ def test_single_output_thresholds_come_from_the_loss():
                      optimizer=optim.SGD(model.parameters(), lr=1e-9), epochs=1,
                      validation=(X, np.array([1, 0, 1, 0])), progress=False)
     assert history.val_accuracy == [1.0]
+
+
+@pytest.mark.parametrize("activation", ["softplus", "elu", "leaky_relu", "linear"])
+def test_every_row_of_the_activation_table_trains_in_the_textbook_network(activation):
+    X, y = problem()
+    net = Network([3, 5, 3], activation=activation, cost="log_likelihood", seed=1,
+                  dtype=np.float64)
+    model = graph_copy(net)
+    a = bp.fit(net, X, y, optimizer=optim.SGD(net.parameters(), lr=0.3), epochs=2,
+               batch_size=8, seed=0, progress=False)
+    b = bp.fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.3),
+               epochs=2, batch_size=8, seed=0, progress=False)
+    np.testing.assert_allclose(a.loss, b.loss, rtol=1e-10)

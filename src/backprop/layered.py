@@ -40,13 +40,24 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from . import ops
+from .activations import ACTIVATIONS as _TABLE
+from .activations import activation as _row
+from .activations import logsumexp, softmax
 from .backend import matmul_into_layout
 from .data._checks import check_inputs, class_labels
 from .data.preprocessing import one_hot
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
-from .nn.losses import BCELoss, Loss, NLLLoss, QuadraticLoss, accuracy, predict_classes
+from .nn.losses import (
+    BCELoss,
+    Loss,
+    NLLLoss,
+    QuadraticLoss,
+    accuracy,
+    binary_cross_entropy_with_logits,
+    predict_classes,
+)
 from .nn.module import Module, Parameter
 from .optim import SGD
 from .rng import get_rng
@@ -63,85 +74,26 @@ __all__ = [
 ]
 
 
-# --- activations: sigma applied in place, and delta *= sigma'(z) computed from a = sigma(z) -------
-# Every sigma' here can be written with a = sigma(z) alone, so the training loop keeps no z.
+# Hidden and output activations come from the one table, ``backprop.activations``: each row's
+# ``apply_`` computes a = g(z) in place and ``mul_derivative_`` multiplies delta by g'(z) written
+# from a = g(z) alone, so the training loop keeps no z.
 
-
-def _sigmoid_(z: np.ndarray) -> None:
-    """sigma(z) = 1 / (1 + e^{-z}), in place (e^{-z} may overflow to inf, giving exactly 0)."""
-    np.negative(z, out=z)
-    np.exp(z, out=z)
-    z += 1
-    np.reciprocal(z, out=z)
-
-
-def _tanh_(z: np.ndarray) -> None:
-    np.tanh(z, out=z)
-
-
-def _relu_(z: np.ndarray) -> None:
-    np.maximum(z, 0, out=z)
-
-
-def _linear_(z: np.ndarray) -> None:
-    """The seeds' linear neuron sigma(z) = z: nothing to do."""
-
-
-def _sigmoid_prime_(delta: np.ndarray, a: np.ndarray) -> None:
-    """delta *= sigma'(z) = sigma(z) (1 - sigma(z)) = a (1 - a)."""
-    delta *= a
-    delta *= 1 - a
-
-
-def _tanh_prime_(delta: np.ndarray, a: np.ndarray) -> None:
-    """delta *= tanh'(z) = 1 - tanh(z)^2 = 1 - a^2."""
-    delta *= 1 - a * a
-
-
-def _relu_prime_(delta: np.ndarray, a: np.ndarray) -> None:
-    """delta *= relu'(z) = [z > 0] = [a > 0] (0 at the kink z = 0)."""
-    np.multiply(delta, a > 0, out=delta)
-
-
-def _linear_prime_(delta: np.ndarray, a: np.ndarray) -> None:
-    """sigma'(z) = 1 for the linear neuron sigma(z) = z: delta is unchanged."""
-
-
-_Activate = Callable[[np.ndarray], None]
-_MulPrime = Callable[[np.ndarray, np.ndarray], None]
-
-ACTIVATIONS: dict[str, tuple[_Activate, _MulPrime]] = {
-    "sigmoid": (_sigmoid_, _sigmoid_prime_),
-    "tanh": (_tanh_, _tanh_prime_),
-    "relu": (_relu_, _relu_prime_),
-    "linear": (_linear_, _linear_prime_),
-}
-
+#: Names a layer's activation may take: every row of the table and its aliases ("linear", ...).
+ACTIVATIONS = tuple(name for row in _TABLE.values() for name in row.names)
 COSTS = ("quadratic", "cross_entropy", "log_likelihood")
 #: Output layers: an activation of ``ACTIVATIONS``, or the softmax e^{z^L_j} / sum_k e^{z^L_k}.
 OUTPUTS = (*ACTIVATIONS, "softmax")
 
-# Network activation name -> name of the equivalent graph-engine activation module.
-_GRAPH_ACTIVATIONS = {
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "linear": "identity",
-    "softmax": "softmax",
-}
+
+def _graph_module(name: str) -> Module:
+    """The graph engine's module for a layer's activation (or the softmax output)."""
+    return activation_module(name if name == "softmax" else _row(name).name)
 
 
 def _choose(kind: str, name: str, valid: Sequence[str]) -> str:
     if name not in valid:
         raise ValueError(f"unknown {kind} {name!r}; valid names: {', '.join(map(repr, valid))}")
     return name
-
-
-def _softmax_(z: np.ndarray) -> None:
-    """a^L_j = e^{z_j} / sum_k e^{z_k} per row (seed 003), in place, computed from z - max_k z_k."""
-    z -= z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
 
 
 @dataclass
@@ -220,11 +172,13 @@ class Network(Module):
                 f"got {sizes}"
             )
         self.sizes = [int(n) for n in sizes]
-        self.activation = _choose("activation", activation, list(ACTIVATIONS))
+        self._hidden = _row(activation)
+        self.activation = activation
         self.cost_name = _choose("cost", cost, COSTS)
         if output is None:
             output = "softmax" if cost == "log_likelihood" else activation
-        self.output = _choose("output", output, OUTPUTS)
+        self._out = None if output == "softmax" else _row(output)
+        self.output = output
         self.init = _choose("init", init, list(INITIALIZERS))
         needs = {"cross_entropy": "sigmoid", "log_likelihood": "softmax"}.get(cost)
         if needs is not None and self.output != needs:
@@ -239,15 +193,12 @@ class Network(Module):
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ValueError(f"dtype must be a floating type such as float32; got {self.dtype}")
-        self._activate, self._mul_prime = ACTIVATIONS[activation]
-        self._activate_output = _softmax_ if self.output == "softmax" else ACTIVATIONS[output][0]
         self._rng = get_rng(seed)
         self._params: list[Parameter] = []
         for l, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), 1):
             W, b = initialize(init, n_in, n_out, self._rng, self.dtype)
             self._params += [Parameter(W, label=f"w^{l}"), Parameter(b, label=f"b^{l}")]
-        self._graph = [activation_module(_GRAPH_ACTIVATIONS[activation]) for _ in sizes[2:]]
-        self._graph.append(activation_module(_GRAPH_ACTIVATIONS[self.output]))
+        self._graph = [_graph_module(activation) for _ in sizes[2:]] + [_graph_module(output)]
 
     # --- the Module side --------------------------------------------------------------------------
 
@@ -359,7 +310,12 @@ class Network(Module):
             z += b
             if keep_z or (keep_last_z and l == last):
                 zs.append(z.copy())
-            (self._activate_output if l == last else self._activate)(z)
+            if l < last:
+                self._hidden.apply_(z)
+            elif self._out is None:
+                z = softmax(z, axis=1)
+            else:
+                self._out.apply_(z)
             activations.append(z)
         return activations, zs
 
@@ -372,7 +328,7 @@ class Network(Module):
         """
         delta = a_L - Y
         if self.cost_name == "quadratic":
-            ACTIVATIONS[self.output][1](delta, a_L)
+            self._out.mul_derivative_(delta, a_L)
         return delta
 
     def _backward(
@@ -403,7 +359,7 @@ class Network(Module):
             if l > 1:
                 # BP2: delta^{l-1} = ((w^l)^T delta^l) (.) sigma'(z^{l-1}), in row form Delta^l w^l.
                 delta = delta @ weights[l - 1]
-                self._mul_prime(delta, activations[l - 1])
+                self._hidden.mul_derivative_(delta, activations[l - 1])
                 if keep_deltas:
                     deltas.append(delta)
         grad_W.reverse()
@@ -473,16 +429,11 @@ class Network(Module):
             return 0.5 * float(np.vdot(diff, diff))
         z_L = zs[-1]
         if self.cost_name == "cross_entropy":
-            # -[y ln a + (1-y) ln(1-a)] with a = sigma(z) equals softplus(z) - y z, and
-            # softplus(z) = ln(1 + e^z) = logaddexp(0, z) never overflows, even where a rounds to
-            # 0 or 1.
-            per_entry = np.logaddexp(0, z_L)
-            per_entry -= Y * z_L
+            # -[y ln a + (1-y) ln(1-a)] with a = sigma(z), from z: the library's one stable BCE.
+            per_entry = binary_cross_entropy_with_logits(z_L, Y)
             return float(np.add.reduce(per_entry, axis=None, dtype=np.float64))
-        # log-likelihood: -ln a^L_y = ln sum_k e^{z_k} - z_y, from z - max z (never overflows).
-        top = z_L.max(axis=1, keepdims=True)
-        log_sum = np.log(np.exp(z_L - top).sum(axis=1, dtype=np.float64)) + top[:, 0]
-        return float(log_sum.sum() - np.vdot(Y, z_L))
+        # log-likelihood: -ln a^L_y = ln sum_k e^{z_k} - z_y (the one log-sum-exp, no overflow).
+        return float(logsumexp(z_L, axis=1).sum(dtype=np.float64) - np.vdot(Y, z_L))
 
     def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
         activations, zs = self._forward(X, keep_last_z=self.cost_name != "quadratic")
@@ -627,12 +578,11 @@ class Network(Module):
     def from_sequential(cls, model: Sequential, cost: str = "quadratic") -> Network:
         """A Network with a copy of the weights of ``Sequential(Linear, g, ..., Linear, g)``.
 
-        Every Linear must be followed by the same activation (sigmoid, tanh, ReLU or Identity),
+        Every Linear must be followed by the same activation of the table (Sigmoid, Tanh, ...),
         the structure this class implements; anything else raises ValueError naming the layer.
         """
         layers = list(model)
-        kinds = {v: k for k, v in _GRAPH_ACTIVATIONS.items() if k in ACTIVATIONS}
-        names = [type(layer).__name__.lower() for layer in layers[1::2]]
+        names = [getattr(getattr(layer, "row", None), "name", None) for layer in layers[1::2]]
         if (
             len(layers) % 2
             or not layers
@@ -640,17 +590,18 @@ class Network(Module):
                 isinstance(layer, Linear) and layer.bias is not None for layer in layers[::2]
             )
             or len(set(names)) != 1
-            or names[0] not in kinds
+            or names[0] is None
         ):
             described = ", ".join(f"layer {i}: {layer!r}" for i, layer in enumerate(layers))
             raise ValueError(
-                "from_sequential needs Linear (with bias) and one activation (Sigmoid, Tanh, ReLU "
-                f"or Identity) alternating, the same after every Linear; got {described}"
+                "from_sequential needs Linear (with bias) and one elementwise activation (Sigmoid, "
+                f"Tanh, ReLU, Identity, ...) alternating, the same after every Linear; got "
+                f"{described}"
             )
         sizes = [layers[0].in_features] + [layer.out_features for layer in layers[::2]]
         net = cls(
             sizes,
-            activation=kinds[names[0]],
+            activation=names[0],
             cost=cost,
             init="zeros",
             dtype=layers[0].weight.data.dtype,

@@ -39,9 +39,9 @@ from numbers import Real
 from operator import attrgetter
 from typing import final
 
+from .activations import activation as _activation
 from .graph import reverse_sweep
 from .graph import topological_order as _graph_order
-from .activations import activation as _activation
 
 __all__ = ["Value", "topological_order"]
 
