@@ -50,9 +50,7 @@ from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
 from .nn.losses import (
-    BCELoss,
     Loss,
-    NLLLoss,
     QuadraticLoss,
     accuracy,
     binary_cross_entropy_with_logits,
@@ -657,13 +655,6 @@ class LayeredStep:
     def prepare_targets(self, y: Any, out_width: int, dtype: Any) -> np.ndarray:
         """(n, n_L) targets: one-hot rows for labels, as BP1's a^L - y needs them."""
         return self.net._targets(y, len(y))
-
-    @property
-    def loss(self) -> Loss:
-        """The graph engine's loss nearest the network's cost (targets and threshold alike)."""
-        return {"quadratic": QuadraticLoss, "cross_entropy": BCELoss, "log_likelihood": NLLLoss}[
-            self.net.cost_name
-        ]()
 
     def forward(self, x: np.ndarray, y: np.ndarray) -> float:
         """A^l for every layer and the batch cost C = (1/m) sum_x C_x (+ lambda Omega(theta))."""

@@ -369,10 +369,11 @@ def fit(
                     seen += len(xb)
                     if bar is not None:
                         bar.update(1)
-                    end = StepEnd(epoch, steps, cost, float(optimizer.lr), trainer)
-                    if any([bool(cb(end)) for cb in step_callbacks]):
-                        history.stop_reason = "callback"
-                    elif stop is not None and stop.is_set():
+                    if step_callbacks:
+                        end = StepEnd(epoch, steps, cost, float(optimizer.lr), trainer)
+                        if any([bool(cb(end)) for cb in step_callbacks]):
+                            history.stop_reason = "callback"
+                    if not history.stop_reason and stop is not None and stop.is_set():
                         history.stop_reason = "stop_requested"
                     if history.stop_reason:
                         break
