@@ -15,3 +15,7 @@ class ModelFileError(ValueError):
 
 class DataFileError(ValueError):
     """A dataset file (IDX, CSV) is missing, truncated or malformed."""
+
+
+class LimitError(ValueError):
+    """A network, expression or file beyond what backprop accepts (see ``backprop.limits``)."""

@@ -46,6 +46,7 @@ from .activations import logsumexp, softmax
 from .backend import matmul_into_layout
 from .data._checks import check_inputs, class_labels
 from .data.preprocessing import one_hot
+from .limits import check_parameters, network_parameters
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
@@ -191,6 +192,7 @@ class Network(Module):
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ValueError(f"dtype must be a floating type such as float32; got {self.dtype}")
+        check_parameters(network_parameters(self.sizes), self.dtype.itemsize, "Network")
         self._rng = get_rng(seed)
         self._params: list[Parameter] = []
         for l, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), 1):

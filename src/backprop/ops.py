@@ -78,6 +78,27 @@ def _normalize_axes(axis: Axis, ndim: int) -> tuple[int, ...]:
     return tuple(a % ndim if ndim else a for a in axes)
 
 
+def _check_axes(op: str, axes: Any, shape: tuple[int, ...], permutation: bool = False) -> None:
+    """Raise ValueError naming ``op`` unless ``axes`` (an int, a tuple or None) are distinct axes
+    of ``shape``, negative ones counting from the end (all of them, once each, if
+    ``permutation``)."""
+    if axes is None:
+        return
+    ndim = len(shape)
+    parts = (axes,) if isinstance(axes, int | xp.integer) else tuple(axes)
+    valid = all(
+        isinstance(a, int | xp.integer) and not isinstance(a, bool) and -ndim <= a < ndim
+        for a in parts
+    )
+    distinct = valid and len({int(a) % ndim for a in parts}) == len(parts)
+    if not (distinct and (not permutation or len(parts) == ndim)):
+        need = f"a permutation of 0..{ndim - 1}" if permutation else "distinct axes"
+        raise ValueError(
+            f"{op}: axis {axes!r} is not valid for a tensor of shape {shape} ({ndim} axes; "
+            f"expected {need}, negative ones counting from the end)"
+        )
+
+
 def _expand(g: Any, shape: tuple[int, ...], axis: Axis, keepdims: bool) -> Any:
     """Undo a reduction's shape change so ``g`` broadcasts against the reduced input."""
     if axis is not None and not keepdims:
@@ -348,6 +369,7 @@ def abs(x: Tensor) -> Tensor:
 # ---------------------------------------------------------------------- reductions
 def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Y = sum_i X_i;  dE/dX_i = G (copied back over the summed axes)."""
+    _check_axes("sum", axis, x.shape)
     out = xp.sum(x.data, axis=axis, keepdims=keepdims)
     return make_node(
         xp.asarray(out), (x,), lambda g: (_expand(g, x.shape, axis, keepdims),), "sum"
@@ -356,6 +378,7 @@ def sum(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Y = (1/n) sum_i X_i;  dE/dX_i = G / n."""
+    _check_axes("mean", axis, x.shape)
     out = xp.mean(x.data, axis=axis, keepdims=keepdims)
     n = x.data.size // builtins.max(out.size, 1) if x.data.size else 1
     return make_node(
@@ -365,6 +388,7 @@ def mean(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Y = max_i X_i;  dE/dX_i = G * [X_i = Y] / (number of maxima)  (ties share the gradient)."""
+    _check_axes("max", axis, x.shape)
     top = xp.max(x.data, axis=axis, keepdims=True)
     out = top if keepdims else (top.reshape(()) if axis is None else xp.squeeze(top, axis))
 
@@ -379,6 +403,7 @@ def max(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def logsumexp(x: Tensor, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Y = ln sum_i e^{X_i} (``activations.logsumexp``: m + ln sum_i e^{X_i - m}, m = max X);
     dE/dX_i = G * e^{X_i - Y} (the softmax)."""
+    _check_axes("logsumexp", axis, x.shape)
     full = _table.logsumexp(x.data, axis=axis, keepdims=True)
     out = full if keepdims else (full.reshape(()) if axis is None else xp.squeeze(full, axis))
 
@@ -427,7 +452,8 @@ def transpose(x: Tensor, *axes: int) -> Tensor:
     if len(axes) == 1 and not isinstance(axes[0], int):
         axes = tuple(axes[0])
     perm = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    out = xp.transpose(x.data, perm)  # validates perm; negative axes count from the end
+    _check_axes("transpose", perm, x.shape, permutation=True)
+    out = xp.transpose(x.data, perm)
     inverse = tuple(int(i) for i in xp.argsort([p % x.ndim for p in perm]))
     return make_node(out, (x,), lambda g: (xp.transpose(g, inverse),), "transpose")
 
@@ -446,7 +472,10 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         index = index.data
     elif isinstance(index, tuple):
         index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    out = x.data[index]
+    try:
+        out = x.data[index]
+    except IndexError as exc:  # stays an IndexError: iterating over a tensor stops on it
+        raise IndexError(f"getitem: index {index!r} does not fit shape {x.shape}: {exc}") from None
     basic = _is_basic_index(index)
 
     def vjp(g: Any) -> tuple[Any]:

@@ -394,6 +394,30 @@ class Adam(Optimizer):
             xp.subtract(w, tmp, out=w)
 
 
+#: Optimizers by name, as ``fit(optimizer="sgd", lr=0.1)`` takes them.
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam}
+
+
+def optimizer_by_name(
+    name: str, params: Iterable[Tensor], lr: float | None, who: str = "optimizer_by_name"
+) -> Optimizer:
+    """The optimizer ``name`` ("sgd" or "adam") over ``params`` with learning rate ``lr``
+    (Adam's default 1e-3 when None; plain SGD has no default and needs one). Mistakes raise
+    ValueError naming ``who``."""
+    key = name.lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(
+            f"{who}: unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}"
+        )
+    if lr is None:
+        if key == "sgd":
+            raise ValueError(
+                f"{who}: optimizer {name!r} needs a learning rate: pass lr=, e.g. lr=0.1"
+            )
+        return OPTIMIZERS[key](params)
+    return OPTIMIZERS[key](params, lr=lr)
+
+
 # ---------------------------------------------------------------------------------- schedules
 class LRScheduler:
     """Base class of learning-rate schedules, stepped once per epoch.

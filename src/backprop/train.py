@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,6 +36,7 @@ from .errors import TrainingDiverged
 from .io import load_checkpoint, save_checkpoint
 from .nn.losses import Loss, accuracy, loss_function
 from .nn.module import Module
+from .optim import OPTIMIZERS, optimizer_by_name
 from .rng import get_rng
 from .tensor import Tensor, no_grad
 
@@ -218,6 +220,7 @@ def fit(
     *,
     loss: Loss | str | None = None,
     optimizer: Any,
+    lr: float | None = None,
     epochs: int,
     batch_size: int | None = None,
     tol: float | None = None,
@@ -241,7 +244,9 @@ def fit(
     ----------
     loss : a loss module (``backprop.nn.CrossEntropyLoss()``) or its name ("cross_entropy");
         may be omitted for a model with a cost of its own (``layered.Network``).
-    optimizer : a ``backprop.optim`` optimizer over ``model.parameters()``.
+    optimizer : a ``backprop.optim`` optimizer over ``model.parameters()``, or its name ("sgd",
+        "adam"), built over ``model.parameters()`` with learning rate ``lr``.
+    lr : the learning rate, with an optimizer given by name only.
     batch_size : None = full-batch gradient descent, 1 = online SGD, m = mini-batch SGD.
     tol : stop when |C - C_prev| < tol between consecutive epochs (the convergence test).
     validation, validation_fraction : held-out data, given or split off X (seeded).
@@ -272,11 +277,23 @@ def fit(
         loss = loss_function(loss)
     if loss is not None and not isinstance(loss, Loss):
         raise TypeError(f"fit: loss must be a backprop loss or its name, got {loss!r}")
-    if not isinstance(epochs, int) or epochs < 1:
+    if isinstance(optimizer, str):
+        optimizer = optimizer_by_name(optimizer, model.parameters(), lr, "fit")
+    elif lr is not None:
+        raise ValueError(
+            "fit: lr= goes with an optimizer given by name (optimizer='sgd', lr=0.1); this "
+            "optimizer has its own learning rate"
+        )
+    if not isinstance(getattr(optimizer, "lr", None), Real):
+        raise TypeError(
+            f"fit: optimizer must be a backprop optimizer (backprop.optim.SGD(model.parameters(), "
+            f"lr=0.1)) or a name ({', '.join(map(repr, OPTIMIZERS))}) with lr=, got {optimizer!r}"
+        )
+    if not _is_integer(epochs) or epochs < 1:
         raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
     if tol is not None and not tol > 0:
         raise ValueError(f"fit: tol must be positive, got {tol!r}")
-    if patience is not None and (not isinstance(patience, int) or patience < 1):
+    if patience is not None and (not _is_integer(patience) or patience < 1):
         raise ValueError(f"fit: patience must be a positive integer, got {patience!r}")
     if not math.isfinite(float(optimizer.lr)) or optimizer.lr <= 0:
         raise ValueError(f"fit: the learning rate must be positive, got {optimizer.lr!r}")
@@ -285,6 +302,11 @@ def fit(
     dtype = _model_dtype(model)
     X = check_inputs(X, dtype, "fit")
     y_raw = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if y_raw.ndim == 0:
+        raise ValueError(
+            f"fit: y must hold one target per example ({len(X)} of them), got the single value "
+            f"{y!r}"
+        )
     if len(y_raw) != len(X):
         raise ValueError(f"fit: X has {len(X)} examples but y has {len(y_raw)}")
     with no_grad():
@@ -319,8 +341,9 @@ def fit(
 
     n = len(X)
     m = n if batch_size is None else batch_size
-    if not isinstance(m, int) or m < 1:
+    if not _is_integer(m) or m < 1:
         raise ValueError(f"fit: batch_size must be a positive integer or None, got {batch_size!r}")
+    m = int(m)
     if m > n:
         raise ValueError(f"fit: batch_size {m} is larger than the {n} training examples")
 
@@ -439,6 +462,11 @@ def fit(
             bar.close()
         history.seconds = time.perf_counter() - started
     return history
+
+
+def _is_integer(value: Any) -> bool:
+    """A Python or NumPy integer, not a bool."""
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
 
 def _diverged(

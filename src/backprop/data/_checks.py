@@ -35,6 +35,21 @@ def all_finite(a: np.ndarray) -> bool:
     return bool(np.isfinite(a).all())
 
 
+def numeric_array(x: Any, dtype: np.dtype | type | str, who: str, what: str = "X") -> np.ndarray:
+    """``x`` as an array of ``dtype`` (a view when it already is one), or TypeError naming
+    ``who``: strings, objects and ragged nested lists are not numbers."""
+    try:
+        array = np.asarray(x)
+    except ValueError:
+        raise TypeError(
+            f"{who}: {what} must be a rectangular array of numbers; it has rows of different "
+            f"lengths"
+        ) from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{who}: {what} must be numeric, got an array of dtype {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
 def check_inputs(
     X: Any, dtype: np.dtype | type, who: str, what: str = "X", n_features: int | None = None
 ) -> np.ndarray:
@@ -44,10 +59,7 @@ def check_inputs(
     TypeError for non-numbers and ValueError naming ``who`` and the problem: the shape, an empty
     X, a feature count other than ``n_features``, or the first NaN/infinite entry's row and column.
     """
-    try:
-        X = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{who}: {what} must be numeric: {exc}") from None
+    X = numeric_array(X, dtype, who, what)
     if X.ndim != 2:
         raise ValueError(f"{who}: {what} must be 2-D (examples, features), got shape {X.shape}")
     if X.shape[0] == 0:

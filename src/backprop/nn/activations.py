@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .. import activations as table
 from .. import ops
+from ..limits import check_parameters, layer_sizes, network_parameters
 from ..rng import get_rng
 from ..tensor import Tensor
 from .layers import Linear, Sequential, as_input
@@ -128,11 +131,12 @@ def mlp(
     "xavier" otherwise. With ``output="identity"`` the network returns scores (logits), which is
     what ``CrossEntropyLoss`` and ``BCEWithLogitsLoss`` expect.
     """
-    sizes = [int(n) for n in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"mlp: sizes must list at least 2 positive layer sizes, got {sizes}")
-    activation_module(activation)  # validate before building
-    activation_module(output)
+    sizes = layer_sizes("mlp", sizes)
+    for what, name in (("activation", activation), ("output", output)):
+        if not isinstance(name, str):
+            raise TypeError(f"mlp: {what} must be a name such as 'relu', got {name!r}")
+        activation_module(name)  # validate before building
+    check_parameters(network_parameters(sizes), np.dtype(dtype).itemsize, "mlp")
     if init is None:
         init = "xavier" if activation.lower() == "softmax" else table.activation(activation).init
     rng = get_rng(seed)

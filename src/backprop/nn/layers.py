@@ -7,16 +7,19 @@ from typing import Any
 
 from .. import ops
 from ..backend import xp
+from ..data._checks import numeric_array
+from ..limits import check_parameters
 from ..tensor import Tensor
 from .init import initialize
 from .module import Module, Parameter
 
 
-def as_input(x: Any, dtype: xp.dtype) -> Tensor:
-    """A network input as a Tensor; arrays and lists are converted to the layer's dtype."""
+def as_input(x: Any, dtype: xp.dtype, who: str = "layer") -> Tensor:
+    """A network input as a Tensor; arrays and lists of numbers are converted to the layer's
+    dtype, anything else (strings, objects, ragged lists) raises TypeError naming ``who``."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(xp.asarray(x, dtype=dtype))
+    return Tensor(numeric_array(x, dtype, who, "the input"))
 
 
 class Linear(Module):
@@ -45,13 +48,15 @@ class Linear(Module):
                 raise ValueError(f"Linear: {what} must be a positive integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
+        count = self.in_features * self.out_features + (self.out_features if bias else 0)
+        check_parameters(count, xp.dtype(dtype).itemsize, f"Linear({in_features}, {out_features})")
         self.init = init
         w, b = initialize(init, self.in_features, self.out_features, seed, xp.dtype(dtype))
         self.weight = Parameter(w, label="W")
         self.bias = Parameter(b, label="b") if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        x = as_input(x, self.weight.data.dtype)
+        x = as_input(x, self.weight.data.dtype, repr(self))
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             where = f" at {self.name}" if self.name else ""
