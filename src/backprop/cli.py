@@ -68,6 +68,35 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], Any]:
 _positive_int, _positive_float = _positive(int), _positive(float)
 
 
+def _seed(text: str) -> int:
+    """An argparse type: a seed, an integer 0 or larger (it numbers a random sequence)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"a seed must be a whole number 0 or larger (it numbers a random sequence), "
+            f"got {text!r}"
+        )
+    return value
+
+
+def _out_folder(text: str, flag: str = "--out") -> Path:
+    """The folder an --out names (created later if missing); a UsageError if it is a file."""
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{flag} {text} is a file; it must name a folder (created if missing)")
+    return out
+
+
+def _check_network_size(sizes: list[int], itemsize: int, flag: str) -> None:
+    """The one size guard (``backprop.limits``), before any data is loaded or weight drawn."""
+    from .limits import check_parameters, network_parameters
+
+    check_parameters(network_parameters(sizes), itemsize, f"{flag} {','.join(map(str, sizes))}")
+
+
 # ---------------------------------------------------------------------- commands
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demos import DEMOS, run_demo
@@ -77,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for name, module in DEMOS.items():
             print(f"{name:<{width}}  {module.TITLE}")
         return 0
-    return run_demo(args.name, out=Path(args.out), data=args.data, epochs=args.epochs)
+    return run_demo(args.name, out=_out_folder(args.out), data=args.data, epochs=args.epochs)
 
 
 def _load_data(name: str, seed: int) -> Any:
@@ -105,6 +134,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .train import fit
     from .viz import plot_history
 
+    out = _out_folder(args.out)
+    if args.layers:
+        _check_network_size(args.layers, np.dtype(np.float32).itemsize, "--layers")
     data = _load_data(args.data, args.seed)
     sizes = args.layers or [data.X_train.shape[1], 30, data.n_classes]
     _check_width(sizes, data.X_train.shape[1], data.n_classes, args.data)
@@ -128,7 +160,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=None if args.progress is None else args.progress == "on",
     )
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     io.save(model, out / "model.npz")
     (out / "history.json").write_text(json.dumps(history.to_dict(), indent=2))
@@ -187,6 +218,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         from .layered import Network
 
         sizes = args.network
+        _check_network_size(sizes, np.dtype(np.float64).itemsize, "--network")
         net = Network(sizes, activation=args.activation, seed=args.seed, dtype=np.float64)
         x = np.full(sizes[0], 0.5) if args.input is None else np.array(args.input, dtype=float)
         y = np.eye(sizes[-1])[0] if args.target is None else np.array(args.target, dtype=float)
@@ -275,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=_positive_int, default=10)
     train.add_argument("--batch-size", type=_positive_int, default=32)
     train.add_argument("--tol", type=_positive_float, default=None, help="stop at |C-C'| < tol")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=_seed, default=0)
     train.add_argument("--out", default="backprop-out/train")
     train.add_argument("--progress", choices=["on", "off"], default=None)
     train.set_defaults(func=cmd_train)
@@ -288,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("model", help="a file written by backprop train / backprop.save")
     evaluate.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
-    evaluate.add_argument("--seed", type=int, default=0, help="seed of the train/test split")
+    evaluate.add_argument("--seed", type=_seed, default=0, help="seed of the train/test split")
     evaluate.set_defaults(func=cmd_evaluate)
 
     explain = sub.add_parser(
@@ -307,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--activation", default="sigmoid")
     explain.add_argument("--input", type=lambda s: [float(v) for v in s.split(",")])
     explain.add_argument("--target", type=lambda s: [float(v) for v in s.split(",")])
-    explain.add_argument("--seed", type=int, default=0)
+    explain.add_argument("--seed", type=_seed, default=0)
     explain.set_defaults(func=cmd_explain)
 
     check = sub.add_parser(
@@ -323,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--elements", type=_positive_int, default=20, help="elements checked per parameter"
     )
-    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--seed", type=_seed, default=0)
     check.set_defaults(func=cmd_gradcheck)
     return parser
 
@@ -342,8 +374,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TrainingDiverged as exc:
         print(f"backprop: {exc}", file=sys.stderr)
         return 1
-    except FileNotFoundError as exc:
-        print(f"backprop: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (`backprop demo | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # a missing file, a folder where a file belongs, no permission
+        what = exc.strerror or str(exc)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"backprop: error: {what}{where}", file=sys.stderr)
         return 2
     except (UsageError, ValueError, ModelFileError, DataFileError) as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -352,9 +389,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("backprop: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # the reader went away (`backprop demo | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import ast
 from collections.abc import Mapping
 
 from .activations import ACTIVATIONS
+from .errors import LimitError
 from .scalar import Value
 
 _METHODS = ("exp", "log")
@@ -25,12 +26,51 @@ _BINARY = {
 }
 
 
+#: The largest expression accepted: characters, syntax-tree nodes and nesting depth. Enough for
+#: any worked example (a table of a thousand rows is no longer one); beyond them an expression
+#: is refused before it is built, where it would exhaust Python's recursion limit.
+MAX_CHARACTERS = 10_000
+MAX_NODES = 1_000
+MAX_DEPTH = 200
+
+
+def _check_size(tree: ast.AST) -> None:
+    """Raise LimitError if the parsed expression has more than MAX_NODES nodes or is nested more
+    than MAX_DEPTH deep (counted without recursion)."""
+    nodes, depth, stack = 0, 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        nodes, depth = nodes + 1, max(depth, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    if nodes > MAX_NODES or depth > MAX_DEPTH:
+        raise LimitError(
+            f"expression too large: {nodes:,} parts nested {depth} deep; explain takes at most "
+            f"{MAX_NODES:,} parts nested {MAX_DEPTH} deep"
+        )
+
+
 def evaluate_expression(text: str, values: Mapping[str, float]) -> Value:
-    """Parse ``text`` and build its graph; variables become labelled leaves (see module doc)."""
+    """Parse ``text`` and build its graph; variables become labelled leaves (see module doc).
+
+    Raises ValueError for anything that is not such an expression, LimitError for one beyond
+    MAX_CHARACTERS, MAX_NODES or MAX_DEPTH, and ValueError naming the cause when a value
+    cannot be computed (a division by zero, a constant that overflows).
+    """
+    if len(text) > MAX_CHARACTERS:
+        raise LimitError(
+            f"expression too large: {len(text):,} characters; explain takes at most "
+            f"{MAX_CHARACTERS:,}"
+        )
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise ValueError(f"cannot parse expression {text!r}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise LimitError(
+            f"expression too large: nested deeper than Python can parse; explain takes at most "
+            f"{MAX_DEPTH} levels"
+        ) from None
+    _check_size(tree)
     leaves: dict[str, Value] = {}
 
     def build(node: ast.AST) -> Value | float:
@@ -69,7 +109,13 @@ def evaluate_expression(text: str, values: Mapping[str, float]) -> Value:
             f"variables, + - * / ** and {', '.join(FUNCTIONS)}"
         )
 
-    result = build(tree)
+    try:
+        result = build(tree)
+    except (ZeroDivisionError, OverflowError) as exc:
+        cause = "division by zero" if isinstance(exc, ZeroDivisionError) else "a value overflows"
+        raise ValueError(
+            f"cannot evaluate expression {text!r}: {cause} ({exc.args[-1]})"
+        ) from None
     if not isinstance(result, Value):
         raise ValueError(f"expression {text!r} has no variables: nothing to differentiate")
     return result

@@ -40,15 +40,16 @@ import os
 import stat
 import tempfile
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import ModelFileError
+from .archive import Archive, Member
+from .errors import LimitError, ModelFileError
 from .layered import Network
+from .limits import check_parameters, layer_sizes, network_parameters, positive_size
 from .nn.activations import MODULES, Softmax
 from .nn.layers import Linear, Sequential
 from .nn.module import Module
@@ -64,9 +65,14 @@ METADATA_MEMBER = "__backprop__"
 OPTIMIZER_PREFIX = "optim/"
 BEST_PREFIX = "best/"
 
-# What reading a damaged zip member can raise besides ValueError (which np.load uses both for
-# damaged .npy data and for refusing pickled object arrays, and is handled separately).
-_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+#: The largest metadata member read (the architecture, history and generator state as JSON).
+MAX_METADATA_BYTES = 16 * 2**20
+#: An architecture of at most this many parameters is built before its arrays are compared
+#: with it; a larger one must not declare more parameters than the file holds.
+CHEAP_TO_BUILD = 2**20
+#: How deeply an architecture may nest JSON lists and objects (a Sequential in a Sequential in
+#: ... takes two levels each).
+MAX_NESTING = 64
 
 # ---------------------------------------------------------------------------------- registry
 #: A builder gets a module config without its "type" key and a function that rebuilds nested
@@ -117,6 +123,8 @@ def _rebuild(config: Any) -> Module:
 
 for _activation in (*MODULES.values(), Softmax):  # one per row of the activation table
     register_module(_activation)
+#: Registered types without parameters: the activations.
+_PARAMETERLESS = frozenset(_REGISTRY)
 # A fixed seed, so that rebuilding never draws from the library-wide generator (loading a model
 # must not change what a seeded run does next); the weights are overwritten from the file.
 register_module(Linear, build=lambda args, rebuild: Linear(**{**args, "seed": 0}))
@@ -303,17 +311,27 @@ def _fsync_folder(folder: Path) -> None:
 def load(path: StrPath) -> Module:
     """Rebuild the model saved by :func:`save` (or the model inside a checkpoint).
 
+    Everything the file declares is checked before anything is built or read: the metadata's
+    size, the architecture's nesting (at most ``MAX_NESTING`` levels of JSON) and sizes, its
+    parameter count against the members the archive holds (their sizes come from the zip
+    directory and the ``.npy`` headers) and against ``backprop.limits`` (a cap and the memory
+    available), and every member as ``backprop.archive`` describes (zip bombs, sizes that
+    disagree, pickled objects). Parameters must be floating point.
+
     Raises FileNotFoundError if ``path`` does not exist and ModelFileError, naming the file and
-    the problem, if it is truncated, corrupted, not a backprop file, or holds a module type that
-    is not registered (see :func:`register_module`).
+    the problem, if it is truncated, corrupted, not a backprop file, too large, or holds a module
+    type that is not registered (see :func:`register_module`).
     """
-    with _open_archive(path) as (where, npz):
-        metadata = _read_metadata(where, npz, (MODEL_FORMAT, CHECKPOINT_FORMAT))
+    with Archive(path) as archive:
+        where = archive.where
+        metadata = _read_metadata(archive, (MODEL_FORMAT, CHECKPOINT_FORMAT))
+        members = _parameter_members(archive, metadata["parameters"])
+        _check_architecture(where, metadata["architecture"], members)
         try:
             model = _rebuild(metadata["architecture"])
         except (ValueError, TypeError, KeyError) as exc:
             raise ModelFileError(f"{where}: cannot rebuild the architecture: {exc}") from exc
-        arrays = _read_parameters(where, npz, metadata, model)
+        arrays = _read_parameters(archive, metadata, model)
     for name, p in model.named_parameters():
         p.data = arrays[name]  # the file's exact array, dtype included
     return model
@@ -330,15 +348,16 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
     generator yourself, e.g. ``backprop.rng.set_state(info["rng_state"])``.
     """
     _check_module(model, "load_checkpoint")
-    with _open_archive(path) as (where, npz):
-        metadata = _read_metadata(where, npz, (CHECKPOINT_FORMAT,))
+    with Archive(path) as archive:
+        where = archive.where
+        metadata = _read_metadata(archive, (CHECKPOINT_FORMAT,))
         expected = json.loads(_to_json(model.config()))
         if metadata["architecture"] != expected:
             raise ModelFileError(
                 f"{where}: the checkpoint was saved from a different architecture: "
                 f"{_to_json(metadata['architecture'])}, but the model is {_to_json(expected)}"
             )
-        arrays = _read_parameters(where, npz, metadata, model)
+        arrays = _read_parameters(archive, metadata, model)
         epoch = metadata.get("epoch")
         if isinstance(epoch, bool) or not isinstance(epoch, int):
             raise ModelFileError(f"{where}: metadata field 'epoch' is missing or not an integer")
@@ -348,12 +367,12 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
             if info[key] is not None and not isinstance(info[key], dict):
                 raise ModelFileError(f"{where}: metadata field {key!r} is not an object or null")
         optimizer_state = (
-            None if optimizer is None else _read_optimizer(where, npz, metadata, optimizer)
+            None if optimizer is None else _read_optimizer(archive, metadata, optimizer)
         )
         best = metadata.get("best", False)
         if not isinstance(best, bool):
             raise ModelFileError(f"{where}: metadata field 'best' is not true or false")
-        info["best"] = _read_parameters(where, npz, metadata, model, BEST_PREFIX) if best else None
+        info["best"] = _read_parameters(archive, metadata, model, BEST_PREFIX) if best else None
     for name, p in model.named_parameters():
         if arrays[name].dtype != p.data.dtype:
             raise ModelFileError(
@@ -370,65 +389,31 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
     return info
 
 
-@contextlib.contextmanager
-def _open_archive(path: StrPath) -> Iterator[tuple[str, Any]]:
-    """Yield (the path as text for messages, the open NpzFile) or raise ModelFileError."""
-    where = os.fspath(path)
-    try:
-        file = open(path, "rb")
-    except FileNotFoundError:
-        raise FileNotFoundError(errno.ENOENT, "no such backprop file", where) from None
-    with file:
-        magic = file.read(4)
-        if not magic:
-            raise ModelFileError(f"{where}: empty file, not a backprop model file")
-        if magic not in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip's first entry / an empty zip
-            raise ModelFileError(f"{where}: not a backprop model file (not an .npz archive)")
-        file.seek(0)
-        try:
-            npz = np.load(file, allow_pickle=False)
-        except (ValueError, *_DAMAGED) as exc:
-            raise ModelFileError(
-                f"{where}: truncated or corrupted .npz archive ({type(exc).__name__}: {exc})"
-            ) from exc
-        with npz:
-            yield where, npz
-
-
-def _read_array(where: str, npz: Any, key: str, what: str) -> np.ndarray:
-    """Member ``key`` of the archive, translating every way it can be unreadable."""
-    try:
-        value = npz[key]
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise ModelFileError(
-                f"{where}: {what} is a pickled object array; backprop never writes those and "
-                f"refuses to unpickle them"
-            ) from exc
-        raise ModelFileError(f"{where}: {what} is truncated or corrupted ({exc})") from exc
-    except _DAMAGED as exc:
-        raise ModelFileError(
-            f"{where}: {what} is truncated or corrupted ({type(exc).__name__}: {exc})"
-        ) from exc
-    if not isinstance(value, np.ndarray):
-        raise ModelFileError(f"{where}: {what} is not a .npy array")
-    return value
-
-
-def _read_metadata(where: str, npz: Any, formats: tuple[str, ...]) -> dict[str, Any]:
+def _read_metadata(archive: Archive, formats: tuple[str, ...]) -> dict[str, Any]:
     """The checked metadata: one of ``formats``, this version, with the model fields."""
-    if METADATA_MEMBER not in npz.files:
+    where = archive.where
+    if METADATA_MEMBER not in archive:
         raise ModelFileError(f"{where}: no backprop metadata; was it written by backprop.save?")
-    raw = _read_array(where, npz, METADATA_MEMBER, "the metadata")
-    if raw.dtype != np.uint8 or raw.ndim != 1:
+    member = archive.member(METADATA_MEMBER, "the metadata")
+    if member.dtype != np.uint8 or len(member.shape) != 1:
         raise ModelFileError(
-            f"{where}: malformed metadata (a {raw.dtype} array of shape {raw.shape}, expected "
-            f"1-D uint8 UTF-8 JSON)"
+            f"{where}: malformed metadata (a {member.dtype} array of shape {member.shape}, "
+            f"expected 1-D uint8 UTF-8 JSON)"
         )
+    if member.nbytes > MAX_METADATA_BYTES:
+        raise ModelFileError(
+            f"{where}: the metadata takes {member.nbytes:,} bytes, more than the "
+            f"{MAX_METADATA_BYTES:,} backprop reads"
+        )
+    raw = archive.read(METADATA_MEMBER, "the metadata", member)
     try:
         metadata = json.loads(raw.tobytes().decode("utf-8"))
     except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError
         raise ModelFileError(f"{where}: the metadata is not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise ModelFileError(
+            f"{where}: the metadata is nested too deeply to read (at most {MAX_NESTING} levels)"
+        ) from None
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{where}: the metadata is not a JSON object")
 
@@ -459,42 +444,115 @@ def _read_metadata(where: str, npz: Any, formats: tuple[str, ...]) -> dict[str, 
     return metadata
 
 
+def _parameter_members(archive: Archive, names: list[str], prefix: str = "") -> dict[str, Member]:
+    """The checked headers of the parameter members ``prefix + name``; floating point only."""
+    members = {}
+    for name in names:
+        what = f"parameter {prefix + name!r}"
+        member = archive.member(prefix + name, what)
+        if member.dtype.kind != "f":
+            raise ModelFileError(
+                f"{archive.where}: {what} is stored as {member.dtype}; parameters must be "
+                f"floating point (float16, float32 or float64)"
+            )
+        members[name] = member
+    return members
+
+
+def _nesting(value: Any) -> int:
+    """How deeply JSON ``value`` nests lists and objects (0 for a number or string), counted
+    without recursion and stopping once it passes MAX_NESTING."""
+    deepest, stack = 0, [(value, 0)]
+    while stack and deepest <= MAX_NESTING:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _architecture_parameters(config: Any) -> int | None:
+    """The parameters the built-in modules of an architecture would have (Sequential, Linear,
+    Network, activations), from the config alone; None if it holds other module types. Raises
+    ValueError for a size that is not a positive integer."""
+    total, stack = 0, [config]
+    while stack:
+        item = stack.pop()
+        kind = item.get("type") if isinstance(item, dict) else None
+        if kind == "Sequential" and isinstance(item.get("layers"), list):
+            stack.extend(item["layers"])
+        elif kind == "Linear":
+            n_in = positive_size("Linear", "in_features", item.get("in_features"))
+            n_out = positive_size("Linear", "out_features", item.get("out_features"))
+            total += n_in * n_out + (n_out if item.get("bias", True) else 0)
+        elif kind == "Network":
+            total += network_parameters(layer_sizes("Network", item.get("sizes")))
+        elif kind not in _PARAMETERLESS:
+            return None
+    return total
+
+
+def _check_architecture(where: str, config: Any, members: Mapping[str, Member]) -> None:
+    """Before anything is built: the nesting depth, every size, and the parameter count against
+    the members the file holds and against the size guard of ``backprop.limits``."""
+    if _nesting(config) > MAX_NESTING:
+        raise ModelFileError(
+            f"{where}: the architecture is nested more than {MAX_NESTING} levels deep"
+        )
+    try:
+        declared = _architecture_parameters(config)
+    except ValueError as exc:
+        raise ModelFileError(f"{where}: cannot rebuild the architecture: {exc}") from exc
+    # A small architecture is built whatever the file holds: the checks after building then
+    # name the parameter that does not fit.
+    held = sum(member.size for member in members.values())
+    if declared is not None and declared > max(held, CHEAP_TO_BUILD):
+        raise ModelFileError(
+            f"{where}: the architecture has {declared:,} parameters but the file holds only "
+            f"{held:,} in {len(members)} arrays"
+        )
+    itemsize = max((member.dtype.itemsize for member in members.values()), default=4)
+    try:
+        check_parameters(held if declared is None else declared, itemsize, where)
+    except LimitError as exc:
+        raise ModelFileError(str(exc)) from exc
+
+
 def _read_parameters(
-    where: str, npz: Any, metadata: dict[str, Any], model: Module, prefix: str = ""
+    archive: Archive, metadata: dict[str, Any], model: Module, prefix: str = ""
 ) -> dict[str, np.ndarray]:
     """The file's parameter arrays (members ``prefix + name``), checked against ``model``'s names
-    and shapes and the metadata's dtypes."""
+    and shapes and the metadata's dtypes before any is read."""
+    where = archive.where
     params = dict(model.named_parameters())
     if list(params) != metadata["parameters"]:
         raise ModelFileError(
             f"{where}: the file lists parameters {metadata['parameters']}, but the architecture "
             f"has {list(params)}"
         )
-    arrays = {}
+    members = _parameter_members(archive, list(params), prefix)
     for name, p in params.items():
-        member = prefix + name
-        what = f"parameter {member!r}"
-        if member not in npz.files:
-            raise ModelFileError(f"{where}: {what} is missing")
-        array = _read_array(where, npz, member, what)
-        if array.shape != p.shape:
+        what, member = f"parameter {prefix + name!r}", members[name]
+        if member.shape != p.shape:
             raise ModelFileError(
-                f"{where}: {what} has shape {array.shape} in the file but {p.shape} in the "
+                f"{where}: {what} has shape {member.shape} in the file but {p.shape} in the "
                 f"architecture"
             )
-        if str(array.dtype) != metadata["dtypes"].get(name):
+        if str(member.dtype) != metadata["dtypes"].get(name):
             raise ModelFileError(
-                f"{where}: {what} is stored as {array.dtype} but the metadata says "
+                f"{where}: {what} is stored as {member.dtype} but the metadata says "
                 f"{metadata['dtypes'].get(name)!r}"
             )
-        arrays[name] = array
-    return arrays
+    return {
+        name: archive.read(prefix + name, f"parameter {prefix + name!r}", members[name])
+        for name in params
+    }
 
 
-def _read_optimizer(
-    where: str, npz: Any, metadata: dict[str, Any], optimizer: Any
-) -> dict[str, Any]:
+def _read_optimizer(archive: Archive, metadata: dict[str, Any], optimizer: Any) -> dict[str, Any]:
     """The optimizer state in the checkpoint, as ``optimizer.load_state_dict`` takes it."""
+    where = archive.where
     info = metadata.get("optimizer")
     if info is None:
         raise ModelFileError(f"{where}: the checkpoint holds no optimizer state")
@@ -514,8 +572,5 @@ def _read_optimizer(
         )
     buffers = {}
     for key in info["buffers"]:
-        member = OPTIMIZER_PREFIX + key
-        if member not in npz.files:
-            raise ModelFileError(f"{where}: optimizer buffer {key!r} is missing")
-        buffers[key] = _read_array(where, npz, member, f"optimizer buffer {key!r}")
+        buffers[key] = archive.read(OPTIMIZER_PREFIX + key, f"optimizer buffer {key!r}")
     return {**info, "buffers": buffers}

@@ -23,6 +23,7 @@ __all__ = [
     "check_parameters",
     "layer_sizes",
     "network_parameters",
+    "positive_size",
 ]
 
 #: The most parameters (weights and biases) any network may have: 2**30, 4 GiB as float32.
@@ -60,6 +61,14 @@ def check_parameters(count: int, itemsize: int, who: str) -> None:
             f"{who}: {count:,} parameters need {math.ceil(need / MiB):,} MiB but only "
             f"{available // MiB:,} MiB of memory is available"
         )
+
+
+def positive_size(who: str, what: str, n: Any) -> int:
+    """``n`` as an int, or ValueError naming ``who`` and ``what`` if it is not a positive
+    integer (a bool, 2.7 or "3" is not)."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"{who}: {what} must be a positive integer, got {n!r}")
+    return int(n)
 
 
 def layer_sizes(who: str, sizes: Sequence[Any]) -> list[int]:

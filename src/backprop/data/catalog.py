@@ -15,6 +15,25 @@ from .toy import moons, spirals, xor_quadrants
 DATASETS = ("xor", "moons", "spirals", "digits", "mnist-5k", "fashion-mnist", "idx:PATH")
 
 
+#: The picture size of each dataset of images (``idx:PATH`` folders hold 28x28 MNIST images).
+IMAGE_SHAPES = {"digits": (8, 8), "mnist-5k": (28, 28), "fashion-mnist": (28, 28)}
+
+
+def image_shape(name: str) -> tuple[int, int] | None:
+    """The picture size of dataset ``name``, or None if it holds points, not images."""
+    return (28, 28) if name.startswith("idx:") else IMAGE_SHAPES.get(name)
+
+
+def check_images(name: str, who: str) -> None:
+    """Raise ValueError naming ``who`` unless dataset ``name`` exists and holds images."""
+    if image_shape(name) is None:
+        problem = "holds points, not images" if name in DATASETS else "is not a dataset"
+        raise ValueError(
+            f"{who} needs a dataset of images, and {name!r} {problem}; use one of "
+            f"{', '.join(IMAGE_SHAPES)} or idx:FOLDER"
+        )
+
+
 class Dataset(NamedTuple):
     """Training and test arrays, the number of classes and the image shape (if images)."""
 
@@ -32,10 +51,10 @@ def load(name: str, seed: int = 0, test_size: float = 0.25) -> Dataset:
     IDX files in the folder PATH."""
     if name.startswith("idx:"):
         (X_train, y_train), (X_test, y_test) = load_mnist(Path(name[4:]))
-        return Dataset(X_train, y_train, X_test, y_test, 10, (28, 28))
+        return Dataset(X_train, y_train, X_test, y_test, 10, image_shape(name))
     if name == "fashion-mnist":
         (X_train, y_train), (X_test, y_test) = fashion_mnist()
-        return Dataset(X_train, y_train, X_test, y_test, 10, (28, 28))
+        return Dataset(X_train, y_train, X_test, y_test, 10, image_shape(name))
     makers = {
         "xor": lambda: xor_quadrants(400, noise=0.3, seed=seed),
         "moons": lambda: moons(400, noise=0.15, seed=seed),
@@ -49,5 +68,4 @@ def load(name: str, seed: int = 0, test_size: float = 0.25) -> Dataset:
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_size, seed=seed, stratify=True
     )
-    shape = {"digits": (8, 8), "mnist-5k": (28, 28)}.get(name)
-    return Dataset(X_train, y_train, X_test, y_test, int(y.max()) + 1, shape)
+    return Dataset(X_train, y_train, X_test, y_test, int(y.max()) + 1, image_shape(name))

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import io, optim
 from ..data import load
+from ..data.catalog import check_images
 from ..nn import CrossEntropyLoss, mlp
 from ..rng import manual_seed
 from ..tensor import Tensor, no_grad
@@ -28,6 +29,7 @@ TITLE = "784-30-10 sigmoid network on 5,000 real MNIST digits (the default demo)
 def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[str, Any]:
     """Train, print test accuracy and the confusion matrix, write pictures and the model."""
     name = data or "mnist-5k"
+    check_images(name, "the mnist demo (it draws the pictures it learns from)")
     dataset = load(name, seed=0)
     n_in = dataset.X_train.shape[1]
     print(f"{name}: {len(dataset.X_train)} training and {len(dataset.X_test)} test examples")
@@ -55,7 +57,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
     cm = confusion_matrix(dataset.y_test, predicted, n_classes=dataset.n_classes)
     print("confusion matrix (rows: true digit, columns: predicted)")
     print(format_confusion_matrix(cm))
-    shape = dataset.image_shape or (28, 28)
+    shape = dataset.image_shape
     io.save(model, out / "model.npz")
     written = [
         out / "model.npz",

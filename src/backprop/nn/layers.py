@@ -8,7 +8,7 @@ from typing import Any
 from .. import ops
 from ..backend import xp
 from ..data._checks import numeric_array
-from ..limits import check_parameters
+from ..limits import check_parameters, positive_size
 from ..tensor import Tensor
 from .init import initialize
 from .module import Module, Parameter
@@ -43,11 +43,8 @@ class Linear(Module):
         dtype: str | xp.dtype | type = "float32",
     ) -> None:
         super().__init__()
-        for what, n in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(n, (int, xp.integer)) or isinstance(n, bool) or n < 1:
-                raise ValueError(f"Linear: {what} must be a positive integer, got {n!r}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = positive_size("Linear", "in_features", in_features)
+        self.out_features = positive_size("Linear", "out_features", out_features)
         count = self.in_features * self.out_features + (self.out_features if bias else 0)
         check_parameters(count, xp.dtype(dtype).itemsize, f"Linear({in_features}, {out_features})")
         self.init = init
