@@ -20,6 +20,7 @@ from .errors import LimitError
 __all__ = [
     "MAX_PARAMETERS",
     "available_memory",
+    "check_memory",
     "check_parameters",
     "layer_sizes",
     "network_parameters",
@@ -55,10 +56,15 @@ def check_parameters(count: int, itemsize: int, who: str) -> None:
             f"{who}: {count:,} parameters is more than the cap of {MAX_PARAMETERS:,} "
             f"(backprop.limits.MAX_PARAMETERS)"
         )
-    need, available = count * itemsize, available_memory()
-    if available is not None and need > available:
+    check_memory(count * itemsize, who, f"{count:,} parameters")
+
+
+def check_memory(nbytes: int, who: str, what: str) -> None:
+    """Raise LimitError naming ``who`` and ``what`` if ``nbytes`` exceed the memory available."""
+    available = available_memory()
+    if available is not None and nbytes > available:
         raise LimitError(
-            f"{who}: {count:,} parameters need {math.ceil(need / MiB):,} MiB but only "
+            f"{who}: {what} would take {math.ceil(nbytes / MiB):,} MiB, but only "
             f"{available // MiB:,} MiB of memory is available"
         )
 

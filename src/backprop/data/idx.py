@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import zlib
 from os import PathLike
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import DataFileError
+from ..errors import DataFileError, LimitError
+from ..limits import check_memory
 
 _GZIP_MAGIC = b"\x1f\x8b"
 
@@ -38,15 +41,21 @@ MNIST_FILES = (
 )
 
 
-def _read_bytes(path: Path) -> tuple[bytes, bool]:
-    """The file's contents, decompressed if it starts with the gzip magic; and whether it did."""
-    raw = path.read_bytes()
-    if not raw.startswith(_GZIP_MAGIC):
-        return raw, False
-    try:
-        return gzip.decompress(raw), True
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataFileError(f"{path}: not a gzip file / corrupt gzip stream ({exc})") from exc
+_CHUNK = 2**20
+#: Trailing bytes after the data are counted up to this many, then reported as "more than".
+_TRAILING_COUNTED = 2**20
+
+
+def _read_up_to(stream: BinaryIO, n: int) -> bytearray:
+    """Up to ``n`` bytes of ``stream`` (fewer at its end), read in chunks: nothing beyond ``n`` is
+    decompressed or allocated."""
+    data = bytearray()
+    while len(data) < n:
+        chunk = stream.read(min(_CHUNK, n - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def read_idx(path: str | PathLike[str]) -> np.ndarray:
@@ -54,46 +63,80 @@ def read_idx(path: str | PathLike[str]) -> np.ndarray:
 
     Returns a native-endian, writable array with the file's dtype and shape. Raises
     FileNotFoundError for a missing file and DataFileError, naming the file, for a bad magic
-    number, a truncated file or trailing bytes after the data.
+    number, a truncated file, trailing bytes after the data, or data larger than the memory
+    available. A compressed file is decompressed as it is read: the header first, then only as
+    many bytes as it declares.
     """
     path = Path(path)
-    raw, compressed = _read_bytes(path)
-    where = " after decompression" if compressed else ""
-    if len(raw) < 4:
+    with open(path, "rb") as file:
+        if file.read(2) != _GZIP_MAGIC:
+            file.seek(0)
+            return _parse(path, file, os.fstat(file.fileno()).st_size)
+        file.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=file) as stream:
+                return _parse(path, stream, None)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataFileError(f"{path}: not a gzip file / corrupt gzip stream ({exc})") from exc
+
+
+def _parse(path: Path, stream: BinaryIO, size: int | None) -> np.ndarray:
+    """The IDX array in ``stream``: ``size`` bytes of a plain file, or None for a decompressed
+    stream, whose length shows only as it is read."""
+    where = " after decompression" if size is None else ""
+    head = _read_up_to(stream, 4)
+    if len(head) < 4:
         raise DataFileError(
-            f"{path}: truncated: an IDX header needs at least 4 bytes, file has {len(raw)}{where}"
+            f"{path}: truncated: an IDX header needs at least 4 bytes, file has {len(head)}{where}"
         )
-    magic = int.from_bytes(raw[:4], "big")
-    type_code, ndim = raw[2], raw[3]
-    if raw[:2] != b"\0\0" or type_code not in IDX_DTYPES:
+    magic = int.from_bytes(head, "big")
+    type_code, ndim = head[2], head[3]
+    if head[:2] != b"\0\0" or type_code not in IDX_DTYPES:
         hint = ""
-        if path.suffix == ".gz" and not compressed:
+        if path.suffix == ".gz" and size is not None:
             hint = "; the name ends in .gz but the file is not gzip-compressed either"
         raise DataFileError(
             f"{path}: bad magic number 0x{magic:08X} (expected an IDX file: 0x0000 then a type "
             f"code and a dimension count){hint}"
         )
     header_size = 4 + 4 * ndim
-    if len(raw) < header_size:
+    sizes = _read_up_to(stream, 4 * ndim)
+    if len(sizes) < 4 * ndim:
         raise DataFileError(
             f"{path}: truncated: header promises {ndim} dimension sizes ({header_size} header "
-            f"bytes), file has {len(raw)}{where}"
+            f"bytes), file has {4 + len(sizes)}{where}"
         )
-    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
+    shape = tuple(int.from_bytes(sizes[i : i + 4], "big") for i in range(0, 4 * ndim, 4))
     dtype = IDX_DTYPES[type_code]
-    count = math.prod(shape)
-    expected, actual = count * dtype.itemsize, len(raw) - header_size
+    expected = math.prod(shape) * dtype.itemsize
+    if size is not None:
+        _check_length(path, expected, size - header_size, where)
+    try:
+        check_memory(expected, str(path), f"the data its header declares (shape {shape})")
+    except LimitError as exc:
+        raise DataFileError(str(exc)) from None
+    data = _read_up_to(stream, expected)
+    if size is None:
+        trailing = len(_read_up_to(stream, _TRAILING_COUNTED + 1))
+        _check_length(path, expected, len(data) + trailing, where)
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
+    return array.astype(dtype.newbyteorder("="), copy=False)
+
+
+def _check_length(path: Path, expected: int, actual: int, where: str) -> None:
+    """DataFileError unless the data after the header is exactly the ``expected`` bytes."""
     if actual < expected:
         raise DataFileError(
             f"{path}: truncated: header promises {expected} bytes of data, file has {actual}{where}"
         )
     if actual > expected:
+        extra = actual - expected
+        count = f"more than {_TRAILING_COUNTED:,}" if extra > _TRAILING_COUNTED else f"{extra}"
+        has = f"more than {expected + _TRAILING_COUNTED:,}" if extra > _TRAILING_COUNTED else actual
         raise DataFileError(
-            f"{path}: {actual - expected} unexpected trailing bytes: header promises {expected} "
-            f"bytes of data, file has {actual}{where}"
+            f"{path}: {count} unexpected trailing bytes: header promises {expected} bytes of "
+            f"data, file has {has}{where}"
         )
-    data = np.frombuffer(raw, dtype=dtype, count=count, offset=header_size)
-    return data.astype(dtype.newbyteorder("=")).reshape(shape)
 
 
 def _find(folder: Path, name: str) -> Path | None:
