@@ -27,7 +27,14 @@ or foreign file raises :class:`~backprop.errors.ModelFileError` naming the file 
 
 Writes are atomic: the file is written to a temporary file in the target's folder, flushed to
 disk and renamed over the target, so a crash leaves either the old file or the new one, never a
-half-written one.
+half-written one. The temporary file is named ``.NAME.PID.XXXXXXXX.tmp`` after the target and
+the writing process; a save removes the ones earlier saves to the same target left behind when
+their process was killed (only those whose process no longer exists).
+
+Reading checks before it allocates: the archive's members through ``backprop.archive`` (zip
+directory, ``.npy`` headers, a zip-bomb ratio, no pickled objects), the metadata's size, the
+architecture's nesting and parameter count (against the arrays the file holds, and against the
+size guard of ``backprop.limits``), and that parameters are floating point.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import errno
 import json
 import operator
 import os
+import re
 import stat
 import tempfile
 import zipfile
@@ -263,7 +271,8 @@ def _write_atomically(path: StrPath, metadata: dict[str, Any], arrays: Mapping[s
     header = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     mode = _file_mode(target)
 
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    _remove_orphans(target)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=_temporary_prefix(target), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
             # What np.savez does, but through an open file (no ".npz" appended to the name) and
@@ -281,6 +290,41 @@ def _write_atomically(path: StrPath, metadata: dict[str, Any], arrays: Mapping[s
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def _temporary_prefix(target: Path) -> str:
+    """Temporaries of a save to ``target`` are named ``.NAME.PID.XXXXXXXX.tmp`` (mkstemp's
+    random part): the writer's process id shows whether a leftover one is an orphan."""
+    return f".{target.name}.{os.getpid()}."
+
+
+def _remove_orphans(target: Path) -> None:
+    """Remove the temporaries that saves to ``target`` left behind when their process was
+    killed: only names of exactly our pattern for this target, only when that process no longer
+    exists (best effort; a process id reused since then keeps its file until it is gone too)."""
+    if os.name != "posix":
+        return
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)\.[a-z0-9_]{8}\.tmp")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            match = pattern.fullmatch(entry.name)
+            orphan = match is not None and not _process_exists(int(match[1]))
+            if orphan and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether process ``pid`` is running (ours, or another user's that we may not signal)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0 checks without sending anything
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True  # it exists but is not ours, or the number is no process id: keep the file
+    return True
 
 
 def _file_mode(target: Path) -> int:
