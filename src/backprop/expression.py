@@ -35,13 +35,16 @@ MAX_DEPTH = 200
 
 
 def _check_size(tree: ast.AST) -> None:
-    """Raise LimitError if the parsed expression has more than MAX_NODES nodes or is nested more
-    than MAX_DEPTH deep (counted without recursion)."""
-    nodes, depth, stack = 0, 0, [(tree, 1)]
+    """Raise LimitError if the parsed expression has more than MAX_NODES parts (numbers,
+    variables, operations, calls) or nests them more than MAX_DEPTH deep (counted without
+    recursion)."""
+    nodes, depth, stack = 0, 0, [(tree, 0)]
     while stack:
         node, level = stack.pop()
-        nodes, depth = nodes + 1, max(depth, level)
-        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+        if isinstance(node, ast.expr):  # a number, a variable, an operation or a call
+            nodes, level = nodes + 1, level + 1
+            depth = max(depth, level)
+        stack.extend((child, level) for child in ast.iter_child_nodes(node))
     if nodes > MAX_NODES or depth > MAX_DEPTH:
         raise LimitError(
             f"expression too large: {nodes:,} parts nested {depth} deep; explain takes at most "
