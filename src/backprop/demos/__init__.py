@@ -1,7 +1,8 @@
 """Runnable lecture examples: ``backprop demo NAME``. Each module has a TITLE and a ``run``.
 
 ``run(out, data=None, epochs=None)`` prints what the slide shows, writes any pictures into the
-folder ``out`` and returns the key numbers as a dict (the tests assert them).
+folder ``out`` and returns the key numbers as a dict (the tests assert them). A demo that takes
+``data`` may also have ``check(data)``, which refuses a dataset before any folder is made.
 """
 
 from __future__ import annotations
@@ -55,9 +56,12 @@ def run_demo(
     """Run one demo by name (see ``NAMES``); returns the process exit code."""
     if name not in NAMES:
         raise ValueError(f"unknown demo {name!r}; choose one of {', '.join(NAMES)}")
+    demo = DEMOS[name]
+    if hasattr(demo, "check"):  # arguments a demo can refuse before anything is written
+        demo.check(data)
     folder = Path(out) / name
     folder.mkdir(parents=True, exist_ok=True)
-    DEMOS[name].run(folder, data=data, epochs=epochs)
+    demo.run(folder, data=data, epochs=epochs)
     return 0
 
 

@@ -26,10 +26,15 @@ from ..viz import (
 TITLE = "784-30-10 sigmoid network on 5,000 real MNIST digits (the default demo)"
 
 
+def check(data: str | None) -> None:
+    """Refuse a dataset that is not images: the demo draws the pictures it learns from."""
+    check_images(data or "mnist-5k", "the mnist demo (it draws the pictures it learns from)")
+
+
 def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[str, Any]:
     """Train, print test accuracy and the confusion matrix, write pictures and the model."""
     name = data or "mnist-5k"
-    check_images(name, "the mnist demo (it draws the pictures it learns from)")
+    check(name)
     dataset = load(name, seed=0)
     n_in = dataset.X_train.shape[1]
     print(f"{name}: {len(dataset.X_train)} training and {len(dataset.X_test)} test examples")
