@@ -36,6 +36,7 @@ bench: system-deps $(VENV)/.installed-bench
 	$(PIN) $(BIN)/python bench/train.py
 	$(PIN) $(BIN)/python bench/memory.py
 	$(PIN) $(BIN)/python bench/memory.py --layered
+	$(BIN)/python bench/hostile_files.py
 	$(BIN)/python bench/fashion.py
 
 lint: $(VENV)/.installed-dev

@@ -66,7 +66,7 @@ def npz(members: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> byt
     return out.getvalue()
 
 
-def _deflate_zeros(n: int, wbits: int, prefix: bytes = b"") -> bytes:
+def _deflate_zeros(n: int, wbits: int, prefix: bytes) -> bytes:
     """``prefix`` then ``n`` zero bytes, deflated in chunks (never all in memory)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
     parts, chunk = [packer.compress(prefix)], bytes(2**20)
@@ -75,16 +75,16 @@ def _deflate_zeros(n: int, wbits: int, prefix: bytes = b"") -> bytes:
     return b"".join([*parts, packer.flush()])
 
 
-def zip_bomb(name: str, prefix: bytes, others: dict[str, bytes]) -> bytes:
+def zip_bomb(name: str, prefix: bytes, others: dict[str, bytes], size: int) -> bytes:
     """A zip of ``others`` (stored) and member ``name`` (``prefix`` then zeros, deflated), which
-    inflates to BOMB_BYTES."""
+    inflates to ``size`` bytes."""
     out, zero = io.BytesIO(), bytes(2**20)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for other, data in others.items():
             archive.writestr(other + ".npy", data, zipfile.ZIP_STORED)
         with archive.open(name + ".npy", "w", force_zip64=True) as member:
             member.write(prefix)
-            for _ in range((BOMB_BYTES - len(prefix)) // len(zero)):
+            for _ in range((size - len(prefix)) // len(zero)):
                 member.write(zero)
     return out.getvalue()
 
@@ -119,8 +119,9 @@ def _two_layers(weight: np.ndarray, bias: np.ndarray) -> bytes:
     return _model_with(architecture, {"0.weight": npy(weight), "0.bias": npy(bias)})
 
 
-def corpus() -> dict[str, Callable[[], bytes]]:
-    """Every corpus file: name -> a function making its bytes."""
+def corpus(bomb: int = BOMB_BYTES) -> dict[str, Callable[[], bytes]]:
+    """Every corpus file: name -> a function making its bytes; the bombs inflate to ``bomb``
+    bytes (a multiple of 1 MiB)."""
     rng = np.random.default_rng(SEED)
     good = good_model()
     files: dict[str, Callable[[], bytes]] = {}
@@ -178,23 +179,24 @@ def corpus() -> dict[str, Callable[[], bytes]]:
         {"type": "Sequential", "layers": [_linear(2, 3)]},
         {"0.weight": npy_header((-6,)) + bytes(24), "0.bias": npy(b)},
     )
-    bombed = ((BOMB_BYTES - 128) // 4,)
+    bombed = ((bomb - 128) // 4,)
     files["zip-bomb-parameter"] = lambda: zip_bomb(
         "0.weight",
         npy_header(bombed),
         {"__backprop__": metadata({"type": "Linear", **_linear(1, bombed[0])}, ["0.weight"])},
+        bomb,
     )
     files["zip-bomb-metadata"] = lambda: zip_bomb(
-        "__backprop__", npy_header((BOMB_BYTES - 128,), "|u1"), {}
+        "__backprop__", npy_header((bomb - 128,), "|u1"), {}, bomb
     )
 
     # IDX files
     files["idx-bad-magic"] = lambda: b"\x12\x34\x56\x78" + bytes(64)
-    files["idx-bad-magic-gzip-bomb"] = lambda: _deflate_zeros(BOMB_BYTES, 31, b"\x12\x34\x56\x78")
+    files["idx-bad-magic-gzip-bomb"] = lambda: _deflate_zeros(bomb, 31, b"\x12\x34\x56\x78")
     files["idx-huge-dims"] = lambda: idx_header(0x08, (2**32 - 1,) * 3) + bytes(64)
     files["idx-huge-dims-gzip"] = lambda: gzip.compress(idx_header(0x0D, (2**32 - 1,) * 3))
     files["idx-trailing-gzip-bomb"] = lambda: _deflate_zeros(
-        BOMB_BYTES, 31, idx_header(0x08, (10,)) + bytes(10)
+        bomb, 31, idx_header(0x08, (10,)) + bytes(10)
     )
     files["idx-truncated-gzip"] = lambda: gzip.compress(
         idx_header(0x08, (100, 28, 28)) + bytes(500)
@@ -204,11 +206,11 @@ def corpus() -> dict[str, Callable[[], bytes]]:
     return files
 
 
-def write_corpus(folder: Path) -> dict[str, Path]:
+def write_corpus(folder: Path, bomb: int = BOMB_BYTES) -> dict[str, Path]:
     """Write every corpus file into ``folder``; returns {name: path}."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
-    for name, make in corpus().items():
+    for name, make in corpus(bomb).items():
         paths[name] = folder / name
         paths[name].write_bytes(make())
     return paths
