@@ -109,14 +109,16 @@ def _linear(n_in: Any, n_out: Any) -> dict[str, Any]:
             "init": "xavier", "dtype": "float32"}
 
 
-def _model_with(architecture: Any, arrays: dict[str, bytes]) -> bytes:
-    return npz({"__backprop__": metadata(architecture, list(arrays)), **arrays})
+def _model_with(architecture: Any, arrays: dict[str, bytes], dtype: str = "float32") -> bytes:
+    return npz({"__backprop__": metadata(architecture, list(arrays), dtype), **arrays})
 
 
-def _two_layers(weight: np.ndarray, bias: np.ndarray) -> bytes:
-    """A model file of one Linear(2, 3) whose arrays are ``weight`` and ``bias``."""
+def _two_layers(weight: np.ndarray, bias: np.ndarray, dtype: str | None = None) -> bytes:
+    """A model file of one Linear(2, 3) whose arrays are ``weight`` and ``bias``; the metadata
+    gives them ``dtype`` (by default the weight's own)."""
     architecture = {"type": "Sequential", "layers": [_linear(2, 3)]}
-    return _model_with(architecture, {"0.weight": npy(weight), "0.bias": npy(bias)})
+    arrays = {"0.weight": npy(weight), "0.bias": npy(bias)}
+    return _model_with(architecture, arrays, dtype or str(weight.dtype))
 
 
 def corpus(bomb: int = BOMB_BYTES) -> dict[str, Callable[[], bytes]]:
@@ -147,7 +149,9 @@ def corpus(bomb: int = BOMB_BYTES) -> dict[str, Callable[[], bytes]]:
     files["bool-parameters"] = lambda: _two_layers(w.astype(bool), b.astype(bool))
     files["complex-parameters"] = lambda: _two_layers(w + 1j, b + 0j)
     files["shape-disagrees"] = lambda: _two_layers(np.ones((2, 3), np.float32), b)
-    files["dtype-disagrees"] = lambda: _two_layers(w.astype(np.float64), b.astype(np.float64))
+    files["dtype-disagrees"] = lambda: _two_layers(
+        w.astype(np.float64), b.astype(np.float64), "float32"
+    )
 
     small = {"0.weight": npy(w), "0.bias": npy(b)}
     for label, n_in, n_out in (

@@ -57,7 +57,7 @@ class Member:
 
 
 class Archive:
-    """An opened ``.npz`` file: ``names`` of its ``.npy`` members (without ".npy"),
+    """An opened ``.npz`` file of ``.npy`` members, named without ".npy": ``name in archive``,
     ``member(name, what)`` checks one, ``read(name, what)`` reads it. Use as a context manager.
 
     ``where`` is the path as text, for messages; ``what`` describes a member in them ("parameter
@@ -110,10 +110,6 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self._zip.close()
         self._file.close()
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._infos)
 
     def __contains__(self, name: object) -> bool:
         return name in self._infos
