@@ -44,7 +44,8 @@ class TableActivation(Module):
         return {key: getattr(self, key) for key, _ in self.row.parameters}
 
     def forward(self, x: Any) -> Tensor:
-        return ops.activation(as_input(x, "float32"), self.row.name, **self.activation_parameters())
+        x = as_input(x, "float32", self)
+        return ops.activation(x, self.row.name, **self.activation_parameters())
 
     def config(self) -> dict[str, Any]:
         return {"type": type(self).__name__, **self.activation_parameters()}
@@ -87,7 +88,7 @@ class Softmax(Module):
         self.axis = int(axis)
 
     def forward(self, x: Any) -> Tensor:
-        return ops.softmax(as_input(x, "float32"), self.axis)
+        return ops.softmax(as_input(x, "float32", self), self.axis)
 
     def config(self) -> dict[str, Any]:
         return {"type": "Softmax", "axis": self.axis}

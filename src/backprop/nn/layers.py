@@ -14,12 +14,12 @@ from .init import initialize
 from .module import Module, Parameter
 
 
-def as_input(x: Any, dtype: xp.dtype, who: str = "layer") -> Tensor:
+def as_input(x: Any, dtype: xp.dtype, module: Module) -> Tensor:
     """A network input as a Tensor; arrays and lists of numbers are converted to the layer's
-    dtype, anything else (strings, objects, ragged lists) raises TypeError naming ``who``."""
+    dtype, anything else (strings, objects, ragged lists) raises TypeError naming ``module``."""
     if isinstance(x, Tensor):
         return x
-    return Tensor(numeric_array(x, dtype, who, "the input"))
+    return Tensor(numeric_array(x, dtype, repr(module), "the input"))
 
 
 class Linear(Module):
@@ -53,7 +53,7 @@ class Linear(Module):
         self.bias = Parameter(b, label="b") if bias else None
 
     def forward(self, x: Any) -> Tensor:
-        x = as_input(x, self.weight.data.dtype, repr(self))
+        x = as_input(x, self.weight.data.dtype, self)
         shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             where = f" at {self.name}" if self.name else ""
