@@ -44,6 +44,7 @@ __all__ = [
     "logsumexp",
     "shifted_exp",
     "softmax",
+    "softmax_of",
 ]
 
 Array = np.ndarray
@@ -508,16 +509,21 @@ def shifted_exp(z: Array, axis: int | tuple[int, ...] | None = -1) -> Shifted:
     """z - max z and its exponentials: e^{z_c - m} <= 1 never overflows, and at least one term
     of the sum is 1, so ln sum never sees 0 (for finite z). The one route to softmax, log-softmax
     and log-sum-exp; ``CrossEntropyLoss`` uses it directly on its classes-major copy."""
-    m = np.max(z, axis=axis, keepdims=True)
+    m = np.maximum.reduce(z, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     shifted = z - m
     e = np.exp(shifted)
-    return Shifted(m, shifted, e, np.sum(e, axis=axis, keepdims=True))
+    return Shifted(m, shifted, e, np.add.reduce(e, axis=axis, keepdims=True))
 
 
 def softmax(z: Array, axis: int = -1) -> Array:
     """p_c = e^{z_c} / sum_c' e^{z_c'} (the lectures' output probabilities), via z - max z."""
-    parts = shifted_exp(z, axis)
+    return softmax_of(shifted_exp(z, axis))
+
+
+def softmax_of(parts: Shifted) -> Array:
+    """The softmax p = e^{z - m} / sum e^{z - m} from ``shifted_exp``'s pieces, in place of
+    ``parts.e``: for callers that also need the pieces (the log-likelihood cost of p)."""
     return np.divide(parts.e, parts.total, out=parts.e)
 
 
