@@ -44,8 +44,7 @@ from .activations import ACTIVATIONS as _TABLE
 from .activations import activation as _row
 from .activations import shifted_exp, softmax_of
 from .backend import matmul_into_layout
-from .data._checks import check_inputs, class_labels
-from .data.preprocessing import one_hot
+from .data._checks import check_inputs
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
@@ -56,6 +55,7 @@ from .nn.losses import (
     binary_cross_entropy_with_logits,
     log_likelihood,
     predict_classes,
+    prepare_targets,
     sum_of_squares,
 )
 from .nn.module import Module, Parameter
@@ -273,24 +273,18 @@ class Network(Module):
         return check_inputs(X, self.dtype, "Network", "X", self.sizes[0])
 
     def _targets(self, Y: ArrayLike, m: int) -> np.ndarray:
-        """Y as (m, n_L) targets from one-hot rows, integer labels or (if n_L = 1) a vector."""
+        """Y as (m, n_L) targets from one-hot rows, integer labels or (if n_L = 1) a vector,
+        checked and converted by the losses' one target preparation."""
         n_out = self.sizes[-1]
         Y = np.asarray(Y)
         if len(Y) != m:
             raise ValueError(f"X has {m} examples but Y has {len(Y)}")
-        if Y.ndim == 1 and n_out == 1:
-            Y = Y.reshape(-1, 1)
-        elif Y.ndim == 1:
-            labels = class_labels(Y, n_out, "Network")
-            return one_hot(labels, n_out).astype(self.dtype, copy=False)
-        if Y.ndim != 2 or Y.shape[1] != n_out:
+        prepared = prepare_targets(Y, "values", n_out, self.dtype, "Network")
+        if prepared.shape != (m, n_out):
             raise ValueError(
                 f"Y must be ({m}, {n_out}) targets or ({m},) integer labels; got shape {Y.shape}"
             )
-        Y = Y.astype(self.dtype, copy=False)
-        if not np.isfinite(Y).all():
-            raise ValueError("Y contains NaN or infinite values")
-        return Y
+        return prepared
 
     # --- forward and backward ---------------------------------------------------------------------
 

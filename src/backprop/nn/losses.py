@@ -162,23 +162,8 @@ class Loss(Module):
         return 1.0 / n
 
     def prepare_targets(self, y: Any, out_width: int, dtype: Any, who: str = "fit") -> xp.ndarray:
-        """Targets of a whole dataset as this loss takes them, checked once before training.
-
-        Labels stay labels for a "labels" loss; for the others class labels (a vector against
-        several outputs) become one-hot rows, and a vector against one output a column.
-        """
-        y = xp.asarray(_raw(y))
-        if y.dtype.kind not in "fiub":
-            raise TypeError(f"{who}: targets must be numbers, got dtype {y.dtype}")
-        if y.dtype.kind == "f" and not xp.all(xp.isfinite(y)):
-            raise ValueError(f"{who}: the targets contain NaN or infinite values")
-        if self.targets == "labels":
-            return class_labels(y, out_width, who) if y.ndim == 1 else y.astype(dtype)
-        if y.ndim == 1 and out_width > 1:
-            return one_hot(class_labels(y, out_width, who), out_width).astype(dtype, copy=False)
-        if y.ndim == 1 and out_width == 1:
-            y = y.reshape(-1, 1)
-        return y.astype(dtype)
+        """Targets of a whole dataset as this loss takes them (``prepare_targets``)."""
+        return prepare_targets(y, self.targets, out_width, dtype, who)
 
     def predict(self, output: Any) -> xp.ndarray | None:
         """Classes read off outputs by this loss's ``threshold`` (see ``predict_classes``)."""
@@ -192,6 +177,27 @@ class Loss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
+
+
+def prepare_targets(y: Any, targets: str, out_width: int, dtype: Any, who: str) -> xp.ndarray:
+    """Targets of a whole dataset as a loss taking ``targets`` (a key of ``TARGETS``) needs
+    them, checked once before training.
+
+    Labels stay labels for a "labels" loss; for the others class labels (a vector against
+    several outputs) become one-hot rows, and a vector against one output a column.
+    """
+    y = xp.asarray(_raw(y))
+    if y.dtype.kind not in "fiub":
+        raise TypeError(f"{who}: targets must be numbers, got dtype {y.dtype}")
+    if y.dtype.kind == "f" and not xp.all(xp.isfinite(y)):
+        raise ValueError(f"{who}: the targets contain NaN or infinite values")
+    if targets == "labels":
+        return class_labels(y, out_width, who) if y.ndim == 1 else y.astype(dtype)
+    if y.ndim == 1 and out_width > 1:
+        return one_hot(class_labels(y, out_width, who), out_width).astype(dtype, copy=False)
+    if y.ndim == 1 and out_width == 1:
+        y = y.reshape(-1, 1)
+    return y.astype(dtype)
 
 
 # ---------------------------------------------------------------------- squared errors
@@ -631,5 +637,6 @@ __all__ = [
     "log_likelihood",
     "loss_function",
     "predict_classes",
+    "prepare_targets",
     "sum_of_squares",
 ]
