@@ -7,7 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from backprop import nn, tensor
+from backprop import nn, ops, tensor
+from backprop.activations import ACTIVATIONS
 from backprop.explain import FORMATS, explain, network_steps, trace_graph
 from backprop.layered import Network
 from backprop.scalar import Value
@@ -254,6 +255,25 @@ def test_tensor_network_graph_unique_labels_and_summed_output() -> None:
     assert len(constant) == 1 and constant[0].grad is None  # the input x: no gradient
 
 
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_activation_of_the_table_is_traced_with_its_symbol_and_derivative(name) -> None:
+    row = ACTIVATIONS[name]
+    # Value: the LaTeX operation writes the table's symbol, the local derivative is g'(z)
+    v = Value(0.5, "z").activation(name)
+    v.label = "a"
+    assert rf"$a = {row.symbol_latex}\left(z\right)$" in explain(v, format="latex")
+    # Tensor: elementwise, so d a / d z is shown entry by entry, equal to g'(z) from a = g(z)
+    z = tensor([-1.5, 0.25, 2.0], requires_grad=True, dtype="float64")
+    z.label = "z"
+    a = ops.activation(z, name)
+    a.label = "a"
+    rows = text_rows(explain(a))
+    assert rows["a"][1] == f"a = {name}(z)"
+    assert rows["a"][3].startswith("da/dz = [")
+    local = numbers(rows["a"][3].split("=", 1)[1])
+    assert np.allclose(local, row.derivative(row.function(z.data)), rtol=1e-3, atol=1e-12)
+
+
 # ---------------------------------------------------------------------------- errors
 
 
@@ -384,3 +404,4 @@ def test_tensor_without_grad_is_a_constant_and_summed_output_is_named() -> None:
     text = explain(v * 2)
     assert text.splitlines()[0].startswith("Backpropagation through f = [2, 4] (Tensor graph")
     assert text_rows(text)["v"][4:] == ["[2, 2]", "dE/dv = [2, 2]"]
+

@@ -47,9 +47,9 @@ Every row is one node of the graph, in topological order with the leaves first:
 A non-scalar ``Tensor`` output E is reduced as E = sum of its entries (gradient seed of ones).
 
 ``explain`` never touches ``.grad``: for a ``Tensor`` it uses ``output.gradients()`` (a separate
-sweep that returns every node's gradient), for a ``Value`` it runs its own reverse sweep from the
-stored local derivatives ``_local`` into a dictionary. Calling it before or after ``backward()``
-changes nothing.
+sweep that returns every node's gradient), for a ``Value`` it runs the library's one reverse sweep
+(``graph.reverse_sweep``) adding the stored local derivatives ``_local`` into a dictionary.
+Calling it before or after ``backward()`` changes nothing.
 
 ``explain(network, x, y)`` for a :class:`backprop.layered.Network` lists the four equations'
 quantities for one example (or a tiny batch): z, a per layer, then delta (BP1 for the last
