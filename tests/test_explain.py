@@ -527,6 +527,14 @@ def test_network_walk_through_per_layer_activations(hidden, output, cost, batch)
     assert text.startswith(f"Backpropagation in Network([3, 4, 3, 2]), {layers}, {cost} cost, ")
 
 
+def test_network_title_names_the_layers_activations_once() -> None:
+    sigmoid = f"sigmoid ({ACTIVATIONS['sigmoid'].derivative_text})"
+    both = Network([2, 3, 1], activation="logistic", output="sigmoid", seed=0)
+    assert f"), every layer {sigmoid}, quadratic cost, " in explain(both, [0.5, 1.0], 1.0)
+    single = Network([2, 2], activation="tanh", output="sigmoid", seed=0)
+    assert f"), output layer {sigmoid}, quadratic cost, " in explain(single, [0.5, 1.0], 1)
+
+
 @pytest.mark.parametrize("layer", ["hidden", "output"])
 def test_a_wrong_derivative_in_the_record_is_caught(layer, monkeypatch) -> None:
     """The check above fails when BP2 (hidden) or BP1 (quadratic output) uses another g'."""

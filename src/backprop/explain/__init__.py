@@ -53,7 +53,9 @@ Calling it before or after ``backward()`` changes nothing.
 
 ``explain(network, x, y)`` for a :class:`backprop.layered.Network` lists the four equations'
 quantities for one example (or a tiny batch): z, a per layer, then delta (BP1 for the last
-layer, BP2 for the others), dC/db (BP3) and dC/dw (BP4), straight from ``Network.backprop``.
+layer, BP2 for the others), dC/db (BP3) and dC/dw (BP4), straight from the network's step record
+(``Network.record``). Each equation names its layer's activation (the hidden one, the output one
+or the softmax) and BP1 takes the form of the network's cost.
 
 ``format`` is ``"text"`` (aligned columns for a terminal), ``"markdown"`` (a pipe table) or
 ``"latex"`` (a ``tabular`` to paste into a slide; matrices use ``bmatrix`` from amsmath, which

@@ -228,11 +228,11 @@ def _activations(network: Network) -> str:
         row = activation(name)
         return f"{row.name} ({row.derivative_text})"
 
-    if len(network.weights) == 1:
-        return f"output layer {described(network.output)}"
-    if network.output == network.activation:
-        return f"every layer {described(network.output)}"
     hidden, output = described(network.activation), described(network.output)
+    if len(network.weights) == 1:
+        return f"output layer {output}"
+    if hidden == output:  # also for two names of one row, such as "logistic" and "sigmoid"
+        return f"every layer {output}"
     return f"hidden layers {hidden}, output layer {output}"
 
 
