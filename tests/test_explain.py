@@ -499,8 +499,11 @@ def test_network_walk_through_per_layer_activations(hidden, output, cost, batch)
         )
     if output == "softmax":
         assert steps["a^3"].formula == "a^3_j = e^(z^3_j) / sum_k e^(z^3_k) (softmax)"
+        assert steps["a^3"].formula_latex == r"a^{3}_j = \frac{e^{z^{3}_j}}{\sum_k e^{z^{3}_k}}"
     else:
-        assert steps["a^3"].formula == f"a^3 = {ACTIVATIONS[output].symbol_text}(z^3)"
+        g = ACTIVATIONS[output]
+        assert steps["a^3"].formula == f"a^3 = {g.symbol_text}(z^3)"
+        assert steps["a^3"].formula_latex == rf"a^{{3}} = {g.symbol_latex}(z^{{3}})"
     assert steps["delta^3"].equation == "BP1"
     assert (steps["delta^3"].formula, steps["delta^3"].formula_latex) == expected_bp1(output, cost)
     cost_text = {
@@ -508,9 +511,15 @@ def test_network_walk_through_per_layer_activations(hidden, output, cost, batch)
         "cross_entropy": "C = -sum_j [y_j ln a^3_j + (1 - y_j) ln(1 - a^3_j)]",
         "log_likelihood": "C = -sum_j y_j ln a^3_j",
     }[cost]
+    cost_latex = {
+        "quadratic": r"C = \tfrac12 \|y - a^{3}\|^2",
+        "cross_entropy": r"C = -\sum_j [y_j \ln a^{3}_j + (1 - y_j) \ln(1 - a^{3}_j)]",
+        "log_likelihood": r"C = -\sum_j y_j \ln a^{3}_j",
+    }[cost]
     if batch:
         cost_text = f"C = (1/m) sum_x C_x, C_x: {cost_text[4:]}"
-    assert steps["C"].formula == cost_text
+        cost_latex = r"C = \frac{1}{m}\sum_x C_x,\ C_x = " + cost_latex[4:]
+    assert (steps["C"].formula, steps["C"].formula_latex) == (cost_text, cost_latex)
     # and those numbers satisfy the equations written beside them
     check_bp1_bp2(net, steps)
     text = explain(net, x, y)
