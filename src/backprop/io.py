@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from .backend import parameter_array
 from .errors import ModelFileError
 from .layered import Network
 from .nn.activations import MODULES, Softmax
@@ -315,7 +316,7 @@ def load(path: StrPath) -> Module:
             raise ModelFileError(f"{where}: cannot rebuild the architecture: {exc}") from exc
         arrays = _read_parameters(where, npz, metadata, model)
     for name, p in model.named_parameters():
-        p.data = arrays[name]  # the file's exact array, dtype included
+        p.data = parameter_array(arrays[name])  # the file's values and dtype, our layout
     return model
 
 
