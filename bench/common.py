@@ -13,7 +13,7 @@ import argparse
 import os
 
 import torch
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 
 def thread_argument(parser: argparse.ArgumentParser) -> None:
@@ -26,7 +26,27 @@ def limit_threads(n: int) -> str:
     """Pin BLAS and PyTorch to ``n`` threads; returns a line saying so."""
     threadpool_limits(n)
     torch.set_num_threads(n)
-    return f"threads: {n} for NumPy's BLAS and {torch.get_num_threads()} for PyTorch"
+    return (f"threads: {n} for NumPy's BLAS and {torch.get_num_threads()} for PyTorch\n"
+            f"{blas_kernels()}")
+
+
+def blas_kernels() -> str:
+    """Which kernels NumPy's BLAS runs, and whether the environment chose them.
+
+    OpenBLAS picks its kernels for the CPU at load time unless ``OPENBLAS_CORETYPE`` names a
+    core type. The machines here set ``OPENBLAS_CORETYPE=Haswell`` (AVX2): on their AVX-512
+    AMD EPYC cores that made the 784-100 products at batch 10 2-3.5x slower than the SkylakeX
+    kernels OpenBLAS picks by itself (2026-12-02), for NumPy and every library on it, not for
+    JAX or PyTorch.
+    """
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    kernels = ", ".join(f"{p['internal_api']} {p['version']} ({p['architecture']} kernels)"
+                        for p in blas) or "unknown"
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    how = (f"OPENBLAS_CORETYPE={forced} set in the environment (run under `env -u "
+           f"OPENBLAS_CORETYPE` for OpenBLAS's own choice)" if forced
+           else "OpenBLAS's own choice for this CPU")
+    return f"NumPy's BLAS: {kernels}, {how}"
 
 
 def one_core(threads: int) -> str:

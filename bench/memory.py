@@ -21,7 +21,7 @@ at each batch size. Printed per run, in MiB (from /proc/self/status):
                (the rest is what loading left behind)
 Without ``--layered`` the network is ``nn.mlp`` (a Sequential, sigmoid hidden layer, softmax
 cross-entropy); ``--layered`` trains a ``layered.Network`` with a softmax output layer through
-``fit`` instead (the lead's new layered API, see ``layered_network``).
+``fit`` instead (its fused BP1-BP4 step, see ``layered_network``).
 """
 
 from __future__ import annotations

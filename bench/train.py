@@ -82,15 +82,9 @@ def numpy_epoch(X, y, params, batch, activation, rng) -> None:
 
 
 def fit_layered(X, y, activation: str, batch: int) -> Callable[[int], None]:
-    """``fit`` on a layered.Network with a softmax output layer: the lead's new layered API.
-
-    Assumed, not yet in this branch (adjust the names here when it lands): ``Network`` takes the
-    hidden ``activation=`` and the ``output=`` layer separately, with ``output="softmax"`` and
-    ``cost="log_likelihood"``; ``net.parameters()`` returns its weights and biases as Parameters
-    that ``optim.SGD`` updates in place; ``bp.fit`` trains a Network (the fused textbook path),
-    taking the cost from the network when ``loss=None``. Same weights' initializer and seed as
-    the ``layered`` contender.
-    """
+    """``fit`` on a layered.Network with a softmax output layer and the log-likelihood cost:
+    ``training_step`` gives ``fit`` the fused BP1-BP4 step (eta/m folded into delta^L) under
+    plain SGD. Same initializer and seed as the ``layered`` contender."""
     net = Network(list(SIZES), activation=activation, output="softmax", cost="log_likelihood",
                   init="xavier", seed=0, dtype=np.float32)
     opt = optim.SGD(net.parameters(), lr=LR)

@@ -137,6 +137,7 @@ def test_formulas_and_names_are_filled_in(row):
         assert tex.count(r"\begin{") == tex.count(r"\end{")
         assert tex.count(r"\left") == tex.count(r"\right")
     assert row.symbol_latex.startswith("\\") and row.title and row.source
+    assert row.symbol_text.isidentifier()  # one word, written before "(z^l)" and "'(z^l)"
     assert row.module.isidentifier() and row.init in ("he", "xavier")
     if row.torch is not None:
         assert issubclass(getattr(torch.nn, row.torch), torch.nn.Module)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
 import pytest
 
-from backprop import nn, tensor
+from backprop import nn, ops, tensor
+from backprop.activations import ACTIVATIONS
 from backprop.explain import FORMATS, explain, network_steps, trace_graph
 from backprop.layered import Network
 from backprop.scalar import Value
@@ -254,6 +256,25 @@ def test_tensor_network_graph_unique_labels_and_summed_output() -> None:
     assert len(constant) == 1 and constant[0].grad is None  # the input x: no gradient
 
 
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_every_activation_of_the_table_is_traced_with_its_symbol_and_derivative(name) -> None:
+    row = ACTIVATIONS[name]
+    # Value: the LaTeX operation writes the table's symbol, the local derivative is g'(z)
+    v = Value(0.5, "z").activation(name)
+    v.label = "a"
+    assert rf"$a = {row.symbol_latex}\left(z\right)$" in explain(v, format="latex")
+    # Tensor: elementwise, so d a / d z is shown entry by entry, equal to g'(z) from a = g(z)
+    z = tensor([-1.5, 0.25, 2.0], requires_grad=True, dtype="float64")
+    z.label = "z"
+    a = ops.activation(z, name)
+    a.label = "a"
+    rows = text_rows(explain(a))
+    assert rows["a"][1] == f"a = {name}(z)"
+    assert rows["a"][3].startswith("da/dz = [")
+    local = numbers(rows["a"][3].split("=", 1)[1])
+    assert np.allclose(local, row.derivative(row.function(z.data)), rtol=1e-3, atol=1e-12)
+
+
 # ---------------------------------------------------------------------------- errors
 
 
@@ -384,3 +405,156 @@ def test_tensor_without_grad_is_a_constant_and_summed_output_is_named() -> None:
     text = explain(v * 2)
     assert text.splitlines()[0].startswith("Backpropagation through f = [2, 4] (Tensor graph")
     assert text_rows(text)["v"][4:] == ["[2, 2]", "dE/dv = [2, 2]"]
+
+
+# ---------------------------------------------------------------------------- per-layer activations
+
+#: (hidden activation, output layer, cost): every kind of BP1 the layered network computes.
+COMBINATIONS = [
+    ("sigmoid", "sigmoid", "quadratic"),
+    ("tanh", "sigmoid", "quadratic"),
+    ("relu", "identity", "quadratic"),
+    ("softplus", "tanh", "quadratic"),
+    ("elu", "sigmoid", "cross_entropy"),
+    ("tanh", "sigmoid", "cross_entropy"),
+    ("leaky_relu", "softmax", "log_likelihood"),
+    ("sigmoid", "softmax", "log_likelihood"),
+]
+X3 = np.array([[0.5, -1.0, 0.25], [1.5, 0.3, -0.7]])
+Y3 = np.array([1, 0])
+
+
+def combination_net(hidden: str, output: str, cost: str) -> Network:
+    return Network([3, 4, 3, 2], activation=hidden, output=output, cost=cost, seed=5,
+                   dtype=np.float64)  # fmt: skip
+
+
+def expected_bp1(output: str, cost: str) -> tuple[str, str]:
+    if cost == "log_likelihood":
+        return (
+            "delta^3 = dC/dz^3 = a^3 - y (softmax, log-likelihood)",
+            r"\delta^{3} = \frac{\partial C}{\partial z^{3}} = a^{3} - y",
+        )
+    g, tex = ACTIVATIONS[output].symbol_text, ACTIVATIONS[output].symbol_latex
+    if cost == "cross_entropy":
+        return (
+            "delta^3 = grad_a C (.) sigma'(z^3) = a^3 - y (cross-entropy)",
+            r"\delta^{3} = \nabla_a C \odot \sigma'(z^{3}) = a^{3} - y",
+        )
+    return (
+        f"delta^3 = grad_a C (.) {g}'(z^3) = (a^3 - y) (.) {g}'(z^3)",
+        rf"\delta^{{3}} = \nabla_a C \odot {tex}'(z^{{3}}) = (a^{{3}} - y) \odot {tex}'(z^{{3}})",
+    )
+
+
+def finite_difference_derivative(name: str, z: np.ndarray) -> np.ndarray:
+    """g'(z) by central differences of the table's g alone (not its derivative)."""
+    g, h = ACTIVATIONS[name].function, 1e-6
+    return (g(z + h) - g(z - h)) / (2 * h)
+
+
+def check_bp1_bp2(net: Network, steps: dict[str, object]) -> None:
+    """The deltas shown satisfy BP1 and BP2 as the lectures write them, with g' computed
+    independently of the network and of the table's derivative."""
+    a3, y = steps["a^3"].value, steps["y"].value
+    g_out = net.output
+    if net.cost_name == "quadratic":
+        want = (a3 - y) * finite_difference_derivative(g_out, steps["z^3"].value)
+    else:
+        want = a3 - y
+    np.testing.assert_allclose(steps["delta^3"].value, want, rtol=1e-6, atol=1e-9)
+    for l in (2, 1):
+        back = steps[f"delta^{l + 1}"].value @ net.weights[l]  # ((w^{l+1})^T delta^{l+1})^T
+        want = back * finite_difference_derivative(net.activation, steps[f"z^{l}"].value)
+        np.testing.assert_allclose(steps[f"delta^{l}"].value, want, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(("hidden", "output", "cost"), COMBINATIONS)
+@pytest.mark.parametrize("batch", [False, True])
+def test_network_walk_through_per_layer_activations(hidden, output, cost, batch) -> None:
+    net = combination_net(hidden, output, cost)
+    x, y = (X3, Y3) if batch else (X3[0], Y3[0])
+    steps = {s.quantity: s for s in network_steps(net, x, y)}
+    # the numbers are the step record's, unchanged
+    record = net.record(np.atleast_2d(x), np.atleast_1d(y))
+    for l in (1, 2, 3):
+        for name, arrays in (("z", record.z), ("a", record.a), ("delta", record.delta)):
+            got = steps[f"{name}^{l}"].value
+            assert np.array_equal(got, arrays[l] if batch else arrays[l][0]), (name, l)
+        assert np.array_equal(steps[f"dC/dw^{l}"].value, record.grad_w[l])
+        assert np.array_equal(steps[f"dC/db^{l}"].value, record.grad_b[l])
+    assert float(steps["C"].value) == record.cost
+    # the equations name each layer's own activation
+    h = ACTIVATIONS[hidden]
+    for l in (1, 2):
+        assert steps[f"a^{l}"].formula == f"a^{l} = {h.symbol_text}(z^{l})"
+        assert steps[f"a^{l}"].formula_latex == rf"a^{{{l}}} = {h.symbol_latex}(z^{{{l}}})"
+        assert steps[f"delta^{l}"].equation == "BP2"
+        assert steps[f"delta^{l}"].formula == (
+            f"delta^{l} = ((w^{l + 1})^T delta^{l + 1}) (.) {h.symbol_text}'(z^{l})"
+        )
+        assert steps[f"delta^{l}"].formula_latex == (
+            rf"\delta^{{{l}}} = ((w^{{{l + 1}}})^\top \delta^{{{l + 1}}}) \odot "
+            rf"{h.symbol_latex}'(z^{{{l}}})"
+        )
+    if output == "softmax":
+        assert steps["a^3"].formula == "a^3_j = e^(z^3_j) / sum_k e^(z^3_k) (softmax)"
+        assert steps["a^3"].formula_latex == r"a^{3}_j = \frac{e^{z^{3}_j}}{\sum_k e^{z^{3}_k}}"
+    else:
+        g = ACTIVATIONS[output]
+        assert steps["a^3"].formula == f"a^3 = {g.symbol_text}(z^3)"
+        assert steps["a^3"].formula_latex == rf"a^{{3}} = {g.symbol_latex}(z^{{3}})"
+    assert steps["delta^3"].equation == "BP1"
+    assert (steps["delta^3"].formula, steps["delta^3"].formula_latex) == expected_bp1(output, cost)
+    cost_text = {
+        "quadratic": "C = 1/2 ||y - a^3||^2",
+        "cross_entropy": "C = -sum_j [y_j ln a^3_j + (1 - y_j) ln(1 - a^3_j)]",
+        "log_likelihood": "C = -sum_j y_j ln a^3_j",
+    }[cost]
+    cost_latex = {
+        "quadratic": r"C = \tfrac12 \|y - a^{3}\|^2",
+        "cross_entropy": r"C = -\sum_j [y_j \ln a^{3}_j + (1 - y_j) \ln(1 - a^{3}_j)]",
+        "log_likelihood": r"C = -\sum_j y_j \ln a^{3}_j",
+    }[cost]
+    if batch:
+        cost_text = f"C = (1/m) sum_x C_x, C_x: {cost_text[4:]}"
+        cost_latex = r"C = \frac{1}{m}\sum_x C_x,\ C_x = " + cost_latex[4:]
+    assert (steps["C"].formula, steps["C"].formula_latex) == (cost_text, cost_latex)
+    # and those numbers satisfy the equations written beside them
+    check_bp1_bp2(net, steps)
+    text = explain(net, x, y)
+    assert f"BP1: {expected_bp1(output, cost)[0]}" in text
+    described = {
+        name: f"{name} ({ACTIVATIONS[name].derivative_text})" if name != "softmax" else name
+        for name in (hidden, output)
+    }
+    layers = (
+        f"every layer {described[output]}"
+        if hidden == output
+        else f"hidden layers {described[hidden]}, output layer {described[output]}"
+    )
+    assert text.startswith(f"Backpropagation in Network([3, 4, 3, 2]), {layers}, {cost} cost, ")
+
+
+def test_network_title_names_the_layers_activations_once() -> None:
+    sigmoid = f"sigmoid ({ACTIVATIONS['sigmoid'].derivative_text})"
+    both = Network([2, 3, 1], activation="logistic", output="sigmoid", seed=0)
+    assert f"), every layer {sigmoid}, quadratic cost, " in explain(both, [0.5, 1.0], 1.0)
+    single = Network([2, 2], activation="tanh", output="sigmoid", seed=0)
+    assert f"), output layer {sigmoid}, quadratic cost, " in explain(single, [0.5, 1.0], 1)
+
+
+@pytest.mark.parametrize("layer", ["hidden", "output"])
+def test_a_wrong_derivative_in_the_record_is_caught(layer, monkeypatch) -> None:
+    """The check above fails when BP2 (hidden) or BP1 (quadratic output) uses another g'."""
+    net = combination_net("tanh", "sigmoid", "quadratic")
+    attribute = "_hidden" if layer == "hidden" else "_out"
+    row = getattr(net, attribute)
+
+    def wrong(delta: np.ndarray, a: np.ndarray) -> None:
+        delta *= 1.01 - a * a if layer == "hidden" else a * (1.01 - a)
+
+    monkeypatch.setattr(net, attribute, dataclasses.replace(row, mul_derivative_=wrong))
+    steps = {s.quantity: s for s in network_steps(net, X3, Y3)}
+    with pytest.raises(AssertionError):
+        check_bp1_bp2(net, steps)

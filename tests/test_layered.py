@@ -510,3 +510,21 @@ def test_cross_entropy_needs_sigmoid_outputs_and_sizes_are_checked():
         Network([5])
     with pytest.raises(ValueError, match="sizes"):
         Network([3, 0, 2])
+
+
+def test_targets_are_checked_by_the_losses_one_preparation():
+    net = Network([3, 4, 2], seed=0)
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    Y = np.eye(2)[[0, 1, 1, 0]]
+    Y[2, 1] = np.inf
+    with pytest.raises(ValueError, match=r"^Network: the targets contain NaN or infinite values$"):
+        net.backprop(X, Y)
+    with pytest.raises(TypeError, match=r"^Network: targets must be numbers, got dtype <U1$"):
+        net.cost(X, np.array(list("abab")))
+    with pytest.raises(ValueError, match=r"^X has 4 examples but Y has 3$"):
+        net.cost(X, Y[:3])
+    # Labels become one-hot rows; a vector against one output neuron becomes a column.
+    record = net.record(X, [0, 1, 1, 0])
+    np.testing.assert_array_equal(record.y, np.eye(2, dtype=np.float32)[[0, 1, 1, 0]])
+    single = Network([3, 2, 1], seed=0)
+    assert single.record(X, [0.0, 1.0, 1.0, 0.0]).y.shape == (4, 1)

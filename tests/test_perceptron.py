@@ -150,12 +150,31 @@ def test_sklearn_style_construction_and_bad_input():
         Perceptron(mode="minibatch").fit(X2, [0, 0, 0, 1])
     with pytest.raises(ValueError, match="lr"):
         Perceptron(lr=0).fit(X2, [0, 0, 0, 1])
-    with pytest.raises(ValueError, match="one label per row"):
+    # the library's one input and label checks, with their messages
+    with pytest.raises(ValueError, match=r"^Perceptron: X has 4 examples but y has 2$"):
         Perceptron().fit(X2, [0, 1])
-    with pytest.raises(ValueError, match="NaN"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Perceptron: y must be 1-D \(one label per example\), got shape \(4, 1\)$",
+    ):
+        Perceptron().fit(X2, [[0], [0], [0], [1]])
+    with pytest.raises(
+        ValueError,
+        match=r"^Perceptron: X contains NaN or infinite values \(first at row 0, column 1; "
+        r"1 rows affected\)$",
+    ):
         Perceptron().fit(np.array([[0.0, np.nan], [1.0, 1.0]]), [0, 1])
+    with pytest.raises(
+        ValueError, match=r"^Perceptron: X must be 2-D \(examples, features\), got shape \(4,\)$"
+    ):
+        Perceptron().fit(np.zeros(4), [0, 0, 0, 1])
+    with pytest.raises(TypeError, match=r"^Perceptron: X must be numeric: "):
+        Perceptron().fit([["a", "b"]], [0])
     fitted = Perceptron().fit(X2, [0, 0, 0, 1])
-    with pytest.raises(ValueError, match="fitted on 2 features, got 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"^Perceptron: layer 1 expects 2 features, got 3; X has shape \(2, 3\)$",
+    ):
         fitted.predict(np.zeros((2, 3)))
     assert fitted.fit(X2, [0, 1, 1, 1]) is fitted
     np.testing.assert_array_equal(fitted.predict(X2), [0, 1, 1, 1])

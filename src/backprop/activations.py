@@ -44,6 +44,7 @@ __all__ = [
     "logsumexp",
     "shifted_exp",
     "softmax",
+    "softmax_of",
 ]
 
 Array = np.ndarray
@@ -69,6 +70,7 @@ class Activation:
         text, derivative_text: "g(z) = ..." and "g'(z) = ..." in plain text.
         latex, derivative_latex: the same two equations in LaTeX.
         symbol_latex: the function's symbol in LaTeX, e.g. ``r"\\sigma"``.
+        symbol_text: the same symbol in plain text, e.g. ``"sigma"`` (as in ``sigma'(z^l)``).
         parameters: (name, default) pairs of its keyword parameters, e.g. the leaky slope.
         init: the weight initialisation that suits it: "he" for ReLU-like units (which zero
             about half their inputs), "xavier" otherwise.
@@ -91,6 +93,7 @@ class Activation:
     latex: str
     derivative_latex: str
     symbol_latex: str
+    symbol_text: str
     parameters: tuple[tuple[str, float], ...] = ()
     init: str = "xavier"
     source: str = ""
@@ -330,6 +333,7 @@ _TABLE = (
         latex=r"g(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
         derivative_latex=r"g'(z) = 0",
         symbol_latex=r"\mathrm{step}",
+        symbol_text="step",
         source="seed 000: the threshold unit; no gradient flows through it",
     ),
     Activation(
@@ -349,6 +353,7 @@ _TABLE = (
         latex=r"g(z) = \frac{1}{1 + e^{-z}}",
         derivative_latex=r"g'(z) = g(z)\,(1 - g(z)) = a\,(1 - a)",
         symbol_latex=r"\sigma",
+        symbol_text="sigma",
         source="seed 001 (g'(z) = g(z)(1 - g(z))), seed 004 (the sigmoid neuron)",
     ),
     Activation(
@@ -368,6 +373,7 @@ _TABLE = (
         latex=r"g(z) = \tanh z = \frac{e^{2z} - 1}{e^{2z} + 1}",
         derivative_latex=r"g'(z) = 1 - \tanh^2 z = 1 - a^2",
         symbol_latex=r"\tanh",
+        symbol_text="tanh",
         source="seed 000 (the hand-set XOR network), seed 003",
     ),
     Activation(
@@ -387,6 +393,7 @@ _TABLE = (
         latex=r"g(z) = \max(0, z)",
         derivative_latex=r"g'(z) = [z > 0] = [a > 0]",
         symbol_latex=r"\mathrm{ReLU}",
+        symbol_text="ReLU",
         init="he",
         source="seed 000 (ReLU: better than sigmoid), seed 002",
     ),
@@ -407,6 +414,7 @@ _TABLE = (
         latex=r"g(z) = z",
         derivative_latex=r"g'(z) = 1",
         symbol_latex=r"\mathrm{id}",
+        symbol_text="id",
         source="seed 000: the linear neuron (stacked, it collapses to one linear map)",
     ),
     Activation(
@@ -426,6 +434,7 @@ _TABLE = (
         latex=r"g(z) = \begin{cases} z & z > 0 \\ s\,z & z \le 0 \end{cases}",
         derivative_latex=r"g'(z) = \begin{cases} 1 & a > 0 \\ s & a \le 0 \end{cases}",
         symbol_latex=r"\mathrm{LeakyReLU}",
+        symbol_text="LeakyReLU",
         parameters=(("negative_slope", 0.01),),
         init="he",
         source="a ReLU whose negative side keeps the slope s",
@@ -447,6 +456,7 @@ _TABLE = (
         latex=r"g(z) = \ln(1 + e^{z})",
         derivative_latex=r"g'(z) = \sigma(z) = 1 - e^{-a}",
         symbol_latex=r"\mathrm{softplus}",
+        symbol_text="softplus",
         source="a smooth ReLU whose derivative is the sigmoid of seed 004",
     ),
     Activation(
@@ -466,6 +476,7 @@ _TABLE = (
         latex=r"g(z) = \begin{cases} z & z > 0 \\ \alpha\,(e^{z} - 1) & z \le 0 \end{cases}",
         derivative_latex=r"g'(z) = \begin{cases} 1 & a > 0 \\ a + \alpha & a \le 0 \end{cases}",
         symbol_latex=r"\mathrm{ELU}",
+        symbol_text="ELU",
         parameters=(("alpha", 1.0),),
         init="he",
         source="the exponential linear unit: smooth and negative for z < 0",
@@ -508,16 +519,21 @@ def shifted_exp(z: Array, axis: int | tuple[int, ...] | None = -1) -> Shifted:
     """z - max z and its exponentials: e^{z_c - m} <= 1 never overflows, and at least one term
     of the sum is 1, so ln sum never sees 0 (for finite z). The one route to softmax, log-softmax
     and log-sum-exp; ``CrossEntropyLoss`` uses it directly on its classes-major copy."""
-    m = np.max(z, axis=axis, keepdims=True)
+    m = np.maximum.reduce(z, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
     shifted = z - m
     e = np.exp(shifted)
-    return Shifted(m, shifted, e, np.sum(e, axis=axis, keepdims=True))
+    return Shifted(m, shifted, e, np.add.reduce(e, axis=axis, keepdims=True))
 
 
 def softmax(z: Array, axis: int = -1) -> Array:
     """p_c = e^{z_c} / sum_c' e^{z_c'} (the lectures' output probabilities), via z - max z."""
-    parts = shifted_exp(z, axis)
+    return softmax_of(shifted_exp(z, axis))
+
+
+def softmax_of(parts: Shifted) -> Array:
+    """The softmax p = e^{z - m} / sum e^{z - m} from ``shifted_exp``'s pieces, in place of
+    ``parts.e``: for callers that also need the pieces (the log-likelihood cost of p)."""
     return np.divide(parts.e, parts.total, out=parts.e)
 
 

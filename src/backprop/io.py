@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from .archive import Archive, Member
+from .backend import parameter_array
 from .errors import LimitError, ModelFileError
 from .layered import Network
 from .limits import check_parameters, layer_sizes, network_parameters, positive_size
@@ -377,7 +378,7 @@ def load(path: StrPath) -> Module:
             raise ModelFileError(f"{where}: cannot rebuild the architecture: {exc}") from exc
         arrays = _read_parameters(archive, metadata, model)
     for name, p in model.named_parameters():
-        p.data = arrays[name]  # the file's exact array, dtype included
+        p.data = parameter_array(arrays[name])  # the file's values and dtype, our layout
     return model
 
 

@@ -42,10 +42,9 @@ from numpy.typing import ArrayLike, DTypeLike
 from . import ops
 from .activations import ACTIVATIONS as _TABLE
 from .activations import activation as _row
-from .activations import logsumexp, softmax
+from .activations import shifted_exp, softmax_of
 from .backend import matmul_into_layout
-from .data._checks import check_inputs, class_labels
-from .data.preprocessing import one_hot
+from .data._checks import check_inputs
 from .limits import check_parameters, network_parameters
 from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
@@ -55,7 +54,10 @@ from .nn.losses import (
     QuadraticLoss,
     accuracy,
     binary_cross_entropy_with_logits,
+    log_likelihood,
     predict_classes,
+    prepare_targets,
+    sum_of_squares,
 )
 from .nn.module import Module, Parameter
 from .optim import SGD
@@ -273,51 +275,65 @@ class Network(Module):
         return check_inputs(X, self.dtype, "Network", "X", self.sizes[0])
 
     def _targets(self, Y: ArrayLike, m: int) -> np.ndarray:
-        """Y as (m, n_L) targets from one-hot rows, integer labels or (if n_L = 1) a vector."""
+        """Y as (m, n_L) targets from one-hot rows, integer labels or (if n_L = 1) a vector,
+        checked and converted by the losses' one target preparation."""
         n_out = self.sizes[-1]
         Y = np.asarray(Y)
         if len(Y) != m:
             raise ValueError(f"X has {m} examples but Y has {len(Y)}")
-        if Y.ndim == 1 and n_out == 1:
-            Y = Y.reshape(-1, 1)
-        elif Y.ndim == 1:
-            labels = class_labels(Y, n_out, "Network")
-            return one_hot(labels, n_out).astype(self.dtype, copy=False)
-        if Y.ndim != 2 or Y.shape[1] != n_out:
+        prepared = prepare_targets(Y, "values", n_out, self.dtype, "Network")
+        if prepared.shape != (m, n_out):
             raise ValueError(
                 f"Y must be ({m}, {n_out}) targets or ({m},) integer labels; got shape {Y.shape}"
             )
-        Y = Y.astype(self.dtype, copy=False)
-        if not np.isfinite(Y).all():
-            raise ValueError("Y contains NaN or infinite values")
-        return Y
+        return prepared
 
     # --- forward and backward ---------------------------------------------------------------------
 
     def _forward(
-        self, X: np.ndarray, keep_z: bool = False, keep_last_z: bool = False
-    ) -> tuple[list[np.ndarray], list]:
+        self, X: np.ndarray, Y: np.ndarray | None = None, keep_z: bool = False
+    ) -> tuple[list[np.ndarray], list[np.ndarray], float]:
         """A^0 = X, then Z^l = A^{l-1} (w^l)^T + b^l and A^l = sigma(Z^l) for l = 1..L.
 
-        Returns the activations [A^0, ..., A^L] and copies of [Z^1, ..., Z^L] if ``keep_z``
-        ([Z^L] alone if ``keep_last_z``, what the cross-entropy and log-likelihood costs need).
+        Returns the activations [A^0, ..., A^L], copies of [Z^1, ..., Z^L] if ``keep_z`` (else
+        []), and for targets ``Y`` the cost summed over the examples, sum_x C_x (else NaN).
         """
         activations = [X]
         zs = []
-        last = len(self._params) // 2 - 1
-        for l, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+        weights, biases = self.weights, self.biases
+        for l, (W, b) in enumerate(zip(weights, biases, strict=True), 1):
             z = activations[-1] @ W.T
             z += b
-            if keep_z or (keep_last_z and l == last):
+            if keep_z:
                 zs.append(z.copy())
-            if l < last:
+            if l < len(weights):
                 self._hidden.apply_(z)
-            elif self._out is None:
-                z = softmax(z, axis=1)
-            else:
-                self._out.apply_(z)
-            activations.append(z)
-        return activations, zs
+                activations.append(z)
+        a_L, cost = self._output_layer(z, Y)
+        activations.append(a_L)
+        return activations, zs, cost
+
+    def _output_layer(self, z: np.ndarray, Y: np.ndarray | None) -> tuple[np.ndarray, float]:
+        """a^L from z^L (overwritten) and, for targets Y, the cost summed over the examples.
+
+        The costs are the loss module's: the quadratic 1/2 ||a^L - y||^2 (``QuadraticLoss.coef``
+        times ``sum_of_squares``), Nielsen's cross-entropy on the logits z^L (the one stable
+        BCE, taken before sigma overwrites z^L), and the log-likelihood from the softmax's own
+        pieces (``log_likelihood``: no logarithm of a probability that underflowed).
+        """
+        cost = math.nan
+        if self._out is None:  # the softmax output layer, with the log-likelihood
+            parts = shifted_exp(z, axis=1)
+            if Y is not None:
+                cost = log_likelihood(parts, Y, axis=1)
+            return softmax_of(parts), cost
+        if Y is not None and self.cost_name == "cross_entropy":
+            per_entry = binary_cross_entropy_with_logits(z, Y)
+            cost = float(np.add.reduce(per_entry, axis=None, dtype=np.float64))
+        self._out.apply_(z)
+        if Y is not None and self.cost_name == "quadratic":
+            cost = QuadraticLoss.coef * sum_of_squares(z - Y)
+        return z, cost
 
     def _output_error(self, a_L: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """BP1, delta^L = grad_a C (.) sigma'(z^L), per example (row x is delta^{x,L}).
@@ -404,7 +420,7 @@ class Network(Module):
     def _record(self, X: np.ndarray, Y: np.ndarray) -> StepRecord:
         """One forward and backward pass on checked arrays, with every quantity kept."""
         m = len(X)
-        activations, zs = self._forward(X, keep_z=True)
+        activations, zs, cost = self._forward(X, Y, keep_z=True)
         delta = self._output_error(activations[-1], Y)
         grad_W, grad_b, deltas = self._backward(activations, delta, 1.0, keep_deltas=True)
         for g in (*grad_W, *grad_b):
@@ -416,28 +432,13 @@ class Network(Module):
             grad_w=[None, *grad_W],
             grad_b=[None, *grad_b],
             y=Y,
-            cost=self._cost_sum(activations[-1], zs, Y) / m,
+            cost=cost / m,
         )
 
     # --- cost and evaluation ----------------------------------------------------------------------
 
-    def _cost_sum(self, a_L: np.ndarray, zs: list, Y: np.ndarray) -> float:
-        """sum_x C_x over a batch, from a^L for the quadratic cost and from z^L (the last of
-        ``zs``) for the others, in float64."""
-        if self.cost_name == "quadratic":
-            diff = (a_L - Y).astype(np.float64, copy=False)
-            return 0.5 * float(np.vdot(diff, diff))
-        z_L = zs[-1]
-        if self.cost_name == "cross_entropy":
-            # -[y ln a + (1-y) ln(1-a)] with a = sigma(z), from z: the library's one stable BCE.
-            per_entry = binary_cross_entropy_with_logits(z_L, Y)
-            return float(np.add.reduce(per_entry, axis=None, dtype=np.float64))
-        # log-likelihood: -ln a^L_y = ln sum_k e^{z_k} - z_y (the one log-sum-exp, no overflow).
-        return float(logsumexp(z_L, axis=1).sum(dtype=np.float64) - np.vdot(Y, z_L))
-
     def _mean_cost(self, X: np.ndarray, Y: np.ndarray) -> float:
-        activations, zs = self._forward(X, keep_last_z=self.cost_name != "quadratic")
-        return self._cost_sum(activations[-1], zs, Y) / len(X)
+        return self._forward(X, Y)[2] / len(X)
 
     @np.errstate(over="ignore")
     def cost(self, X: ArrayLike, Y: ArrayLike) -> float:
@@ -649,8 +650,8 @@ class LayeredStep:
             and optimizer.weight_decay == 0.0
             and [id(p) for p in optimizer.params] == [id(p) for p in params]
         )
-        self._needs_z = net.cost_name != "quadratic"
-        self._batch: tuple[list[np.ndarray], list, np.ndarray] | None = None
+        self._params = params
+        self._batch: tuple[list[np.ndarray], np.ndarray] | None = None
         self._steps: tuple[list[np.ndarray], list[np.ndarray]] | None = None
         self._penalty: Tensor | None = None
 
@@ -665,9 +666,9 @@ class LayeredStep:
             self.record = net._record(x, y)
             cost = self.record.cost
         else:
-            activations, zs = net._forward(x, keep_last_z=self._needs_z)
-            self._batch = (activations, zs, y)
-            cost = net._cost_sum(activations[-1], zs, y) / len(x)
+            activations, _, cost_sum = net._forward(x, y)
+            self._batch = (activations, y)
+            cost = cost_sum / len(x)
         if self.regularization is not None:
             self._penalty = self.regularization(net)
             cost += float(self._penalty.data)
@@ -675,8 +676,7 @@ class LayeredStep:
 
     def backward(self) -> None:
         """BP1-BP4: the fused step (eta/m) sum_x delta^{x,l} (a^{x,l-1})^T, or p.grad = dC/dp."""
-        net = self.net
-        params = net.parameters()
+        net, params = self.net, self._params
         for p in params:
             p.grad = None
         if self.keep_record:
@@ -684,7 +684,7 @@ class LayeredStep:
             for p, g in zip(params, grads, strict=True):
                 p.grad = g.copy()
         else:
-            activations, zs, y = self._batch
+            activations, y = self._batch
             m = len(y)
             scale = self.optimizer.lr / m if self.fused else 1.0 / m
             delta = net._output_error(activations[-1], y)
@@ -703,8 +703,7 @@ class LayeredStep:
         if not self.fused:
             self.optimizer.step()
             return
-        params = self.net.parameters()
-        lr = self.optimizer.lr
+        params, lr = self._params, self.optimizer.lr
         for p in params:
             if p.grad is not None:  # the regularization's part: w -> w - eta lambda dOmega/dw
                 p.data -= lr * p.grad
@@ -721,7 +720,7 @@ class LayeredStep:
         net, total, outputs = self.net, 0.0, []
         for start in range(0, len(X), batch):
             xb, yb = X[start : start + batch], y[start : start + batch]
-            activations, zs = net._forward(xb, keep_last_z=self._needs_z)
-            total += net._cost_sum(activations[-1], zs, yb)
+            activations, _, cost_sum = net._forward(xb, yb)
+            total += cost_sum
             outputs.append(activations[-1])
         return total / len(X), np.concatenate(outputs)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .data._checks import check_inputs, label_vector
 from .rng import get_rng
 
 __all__ = ["Perceptron", "PerceptronNotConverged"]
@@ -89,20 +90,6 @@ class Perceptron:
         if not isinstance(self.max_epochs, (int, np.integer)) or self.max_epochs < 1:
             raise ValueError(f"max_epochs must be a positive integer; got {self.max_epochs!r}")
 
-    @staticmethod
-    def _check_X(X: ArrayLike, n_features: int | None = None) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2:
-            raise ValueError(f"X must be a 2-D array (n_examples, n_features); got shape {X.shape}")
-        if n_features is not None and X.shape[1] != n_features:
-            raise ValueError(
-                f"the perceptron was fitted on {n_features} features, got {X.shape[1]}; "
-                f"X has shape {X.shape}"
-            )
-        if not np.isfinite(X).all():
-            raise ValueError("X contains NaN or infinite values")
-        return X
-
     def _classes(self, y: np.ndarray) -> np.ndarray:
         found = np.unique(y)
         if isinstance(self.labels, str):
@@ -134,12 +121,8 @@ class Perceptron:
     def fit(self, X: ArrayLike, y: ArrayLike) -> Perceptron:
         """Learn theta with the perceptron rule until an epoch has no mistakes or ``max_epochs``."""
         self._check_params()
-        X = self._check_X(X)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(X):
-            raise ValueError(
-                f"y must be 1-D with one label per row of X ({len(X)}); got shape {y.shape}"
-            )
+        X = check_inputs(X, np.float64, "Perceptron")
+        y = label_vector(y, len(X), "Perceptron")
         self.classes_ = self._classes(y)
         t = np.where(y == self.classes_[1], 1.0, -1.0)  # y_n in {-1, +1}
         Xb = np.hstack([np.ones((len(X), 1)), X])  # x_0 = 1 carries the bias theta_0
@@ -187,7 +170,7 @@ class Perceptron:
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """theta^T x = w . x + b for each row of X (positive means the positive class)."""
         self._fitted()
-        X = self._check_X(X, n_features=len(self.coef_))
+        X = check_inputs(X, np.float64, "Perceptron", n_features=len(self.coef_))
         return X @ self.coef_ + self.intercept_
 
     def predict(self, X: ArrayLike) -> np.ndarray:

@@ -381,7 +381,8 @@ def fit(
                         xb, yb = X[start : start + m], y_all[start : start + m]
                     else:
                         idx = order[start : start + m]
-                        xb, yb = X[idx], y_all[idx]
+                        # take() is X[idx] with less overhead: 1.5 against 3.4 us at batch 10
+                        xb, yb = X.take(idx, axis=0), y_all.take(idx, axis=0)
                     cost = trainer.forward(xb, yb)
                     if not math.isfinite(cost):
                         lr = optimizer.lr

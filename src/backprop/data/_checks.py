@@ -78,6 +78,20 @@ def check_inputs(
     return X
 
 
+def label_vector(y: Any, n_examples: int, who: str) -> np.ndarray:
+    """y as a 1-D array with one label per example of X (``n_examples`` of them).
+
+    Any label values pass (numbers or names such as "yes"/"no"); a y of another shape or length
+    raises a ValueError naming ``who``.
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{who}: y must be 1-D (one label per example), got shape {y.shape}")
+    if len(y) != n_examples:
+        raise ValueError(f"{who}: X has {n_examples} examples but y has {len(y)}")
+    return y
+
+
 def class_labels(y: Any, n_classes: int, who: str) -> np.ndarray:
     """The one label check: integer class labels in 0..n_classes-1 as an int64 array.
 

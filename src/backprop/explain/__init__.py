@@ -47,13 +47,15 @@ Every row is one node of the graph, in topological order with the leaves first:
 A non-scalar ``Tensor`` output E is reduced as E = sum of its entries (gradient seed of ones).
 
 ``explain`` never touches ``.grad``: for a ``Tensor`` it uses ``output.gradients()`` (a separate
-sweep that returns every node's gradient), for a ``Value`` it runs its own reverse sweep from the
-stored local derivatives ``_local`` into a dictionary. Calling it before or after ``backward()``
-changes nothing.
+sweep that returns every node's gradient), for a ``Value`` it runs the library's one reverse sweep
+(``graph.reverse_sweep``) adding the stored local derivatives ``_local`` into a dictionary.
+Calling it before or after ``backward()`` changes nothing.
 
 ``explain(network, x, y)`` for a :class:`backprop.layered.Network` lists the four equations'
 quantities for one example (or a tiny batch): z, a per layer, then delta (BP1 for the last
-layer, BP2 for the others), dC/db (BP3) and dC/dw (BP4), straight from ``Network.backprop``.
+layer, BP2 for the others), dC/db (BP3) and dC/dw (BP4), straight from the network's step record
+(``Network.record``). Each equation names its layer's activation (the hidden one, the output one
+or the softmax) and BP1 takes the form of the network's cost.
 
 ``format`` is ``"text"`` (aligned columns for a terminal), ``"markdown"`` (a pipe table) or
 ``"latex"`` (a ``tabular`` to paste into a slide; matrices use ``bmatrix`` from amsmath, which

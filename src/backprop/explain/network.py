@@ -1,15 +1,18 @@
 """The BP1-BP4 walk-through: one example (or a tiny batch) through a ``layered.Network``,
 every quantity of the four equations per layer, and its table.
 
-The forward pass z^l = w^l a^{l-1} + b^l, a^l = σ(z^l), then the four equations:
+The forward pass z^l = w^l a^{l-1} + b^l, a^l = g(z^l) (g the hidden activation below the last
+layer, the output activation or the softmax in it), then the four equations:
 
-* BP1: δ^L = ∇_a C ⊙ σ'(z^L)
-* BP2: δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ σ'(z^l)
+* BP1: δ^L = ∇_a C ⊙ g'(z^L), which is (a^L − y) ⊙ g'(z^L) for the quadratic cost and
+  a^L − y for the cross-entropy with a sigmoid output and the log-likelihood with a softmax output
+* BP2: δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ g'(z^l), g the hidden activation
 * BP3: ∂C/∂b^l_j = δ^l_j
 * BP4: ∂C/∂w^l_jk = a^{l-1}_k δ^l_j
 
-The walk-through shows numbers, it does not compute them: :func:`_backprop_pass` is the one place
-that takes them from the network.
+Each activation's symbol and derivative come from the one table, ``backprop.activations``.
+The walk-through shows numbers, it does not compute them: they are the network's step record,
+``Network.record``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..activations import Activation, activation
 from ..layered import Network
 from .format import format_array, latex_array
 from .tables import render_table
@@ -64,8 +68,8 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
     For a batch of m examples z, a and delta hold one row per example and the gradients are the
     batch means that ``Network.backprop`` returns:
 
-    * BP1: δ^L = ∇_a C ⊙ σ'(z^L)
-    * BP2: δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ σ'(z^l)
+    * BP1: δ^L = ∇_a C ⊙ g'(z^L), g the output activation (see :func:`_output_error`)
+    * BP2: δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ g'(z^l), g the hidden activation
     * BP3: ∂C/∂b^l_j = δ^l_j
     * BP4: ∂C/∂w^l_jk = a^{l-1}_k δ^l_j
     """
@@ -83,7 +87,8 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
     steps.append(
         NetworkStep(0, "a^0", "a^{0}", "input", f"a^0 = x{x_note}", "a^{0} = x", rows(p.a[0]))
     )
-    sigma = "sigma"
+    hidden = activation(network.activation)
+    out = None if network.output == "softmax" else activation(network.output)
     for l in range(1, L + 1):
         steps.append(
             NetworkStep(
@@ -102,17 +107,12 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
                 f"a^{l}",
                 f"a^{{{l}}}",
                 "forward",
-                f"a^{l} = {sigma}(z^{l})",
-                rf"a^{{{l}}} = \sigma(z^{{{l}}})",
+                *_layer_output(l, hidden if l < L else out),
                 rows(p.a[l]),
             )
         )
     steps.append(NetworkStep(L, "y", "y", "target", "y (target)", "y", rows(p.y)))
-    if network.cost_name == "quadratic":
-        c_text, c_latex = f"C = 1/2 ||y - a^{L}||^2", rf"C = \tfrac12 \|y - a^{{{L}}}\|^2"
-    else:
-        c_text = f"C = -sum_j [y_j ln a^{L}_j + (1 - y_j) ln(1 - a^{L}_j)]"
-        c_latex = rf"C = -\sum_j [y_j \ln a^{{{L}}}_j + (1 - y_j) \ln(1 - a^{{{L}}}_j)]"
+    c_text, c_latex = _cost(network.cost_name, L)
     if batch:
         c_text, c_latex = (
             f"C = (1/m) sum_x C_x, C_x: {c_text[4:]}",
@@ -128,31 +128,14 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
 
     for l in range(L, 0, -1):
         if l == L:
-            if network.cost_name == "quadratic":
-                text = f"delta^{L} = grad_a C (.) sigma'(z^{L}) = (a^{L} - y) (.) sigma'(z^{L})"
-                tex = (
-                    rf"\delta^{{{L}}} = \nabla_a C \odot \sigma'(z^{{{L}}}) = "
-                    rf"(a^{{{L}}} - y) \odot \sigma'(z^{{{L}}})"
-                )
-            else:
-                text = f"delta^{L} = grad_a C (.) sigma'(z^{L}) = a^{L} - y (cross-entropy)"
-                tex = rf"\delta^{{{L}}} = \nabla_a C \odot \sigma'(z^{{{L}}}) = a^{{{L}}} - y"
-            steps.append(
-                NetworkStep(l, f"delta^{l}", rf"\delta^{{{l}}}", "BP1", text, tex, rows(p.delta[l]))
-            )
+            text, tex = _output_error(network.cost_name, out, L)
+            equation = "BP1"
         else:
-            steps.append(
-                NetworkStep(
-                    l,
-                    f"delta^{l}",
-                    rf"\delta^{{{l}}}",
-                    "BP2",
-                    f"delta^{l} = ((w^{l + 1})^T delta^{l + 1}) (.) sigma'(z^{l})",
-                    rf"\delta^{{{l}}} = ((w^{{{l + 1}}})^\top \delta^{{{l + 1}}}) \odot "
-                    rf"\sigma'(z^{{{l}}})",
-                    rows(p.delta[l]),
-                )
-            )
+            text, tex = _hidden_error(hidden, l)
+            equation = "BP2"
+        steps.append(
+            NetworkStep(l, f"delta^{l}", rf"\delta^{{{l}}}", equation, text, tex, rows(p.delta[l]))
+        )
         steps.append(
             NetworkStep(
                 l,
@@ -178,6 +161,79 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
             )
         )
     return steps
+
+
+def _layer_output(l: int, g: Activation | None) -> tuple[str, str]:
+    """a^l = g(z^l) as text and LaTeX, for a table activation g or (None) the softmax."""
+    if g is None:
+        return (
+            f"a^{l}_j = e^(z^{l}_j) / sum_k e^(z^{l}_k) (softmax)",
+            rf"a^{{{l}}}_j = \frac{{e^{{z^{{{l}}}_j}}}}{{\sum_k e^{{z^{{{l}}}_k}}}}",
+        )
+    return f"a^{l} = {g.symbol_text}(z^{l})", rf"a^{{{l}}} = {g.symbol_latex}(z^{{{l}}})"
+
+
+def _cost(cost: str, L: int) -> tuple[str, str]:
+    """The cost C_x of one example, as text and LaTeX (see ``layered.Network``)."""
+    if cost == "quadratic":
+        return f"C = 1/2 ||y - a^{L}||^2", rf"C = \tfrac12 \|y - a^{{{L}}}\|^2"
+    if cost == "cross_entropy":
+        return (
+            f"C = -sum_j [y_j ln a^{L}_j + (1 - y_j) ln(1 - a^{L}_j)]",
+            rf"C = -\sum_j [y_j \ln a^{{{L}}}_j + (1 - y_j) \ln(1 - a^{{{L}}}_j)]",
+        )
+    return f"C = -sum_j y_j ln a^{L}_j", rf"C = -\sum_j y_j \ln a^{{{L}}}_j"
+
+
+def _output_error(cost: str, g: Activation | None, L: int) -> tuple[str, str]:
+    """BP1 as text and LaTeX for the network's cost and output activation g (None: softmax).
+
+    Quadratic cost: grad_a C = a^L - y, so delta^L = (a^L - y) (.) g'(z^L). Cross-entropy with a
+    sigmoid output: sigma'(z^L) cancels against grad_a C, delta^L = a^L - y. Log-likelihood with
+    a softmax output: delta^L = dC/dz^L = a^L - y (the softmax is no elementwise g, so BP1 is
+    written for z^L at once).
+    """
+    if g is None:
+        return (
+            f"delta^{L} = dC/dz^{L} = a^{L} - y (softmax, log-likelihood)",
+            rf"\delta^{{{L}}} = \frac{{\partial C}}{{\partial z^{{{L}}}}} = a^{{{L}}} - y",
+        )
+    prime, prime_tex = f"{g.symbol_text}'(z^{L})", rf"{g.symbol_latex}'(z^{{{L}}})"
+    text = f"delta^{L} = grad_a C (.) {prime} = "
+    tex = rf"\delta^{{{L}}} = \nabla_a C \odot {prime_tex} = "
+    if cost == "quadratic":
+        return (
+            text + f"(a^{L} - y) (.) {prime}",
+            tex + rf"(a^{{{L}}} - y) \odot {prime_tex}",
+        )
+    return text + f"a^{L} - y (cross-entropy)", tex + rf"a^{{{L}}} - y"
+
+
+def _hidden_error(g: Activation, l: int) -> tuple[str, str]:
+    """BP2 for hidden layer l, with the hidden activation's derivative g'(z^l)."""
+    return (
+        f"delta^{l} = ((w^{l + 1})^T delta^{l + 1}) (.) {g.symbol_text}'(z^{l})",
+        rf"\delta^{{{l}}} = ((w^{{{l + 1}}})^\top \delta^{{{l + 1}}}) \odot "
+        rf"{g.symbol_latex}'(z^{{{l}}})",
+    )
+
+
+def _activations(network: Network) -> str:
+    """Which g each layer applies, with the table's g'(z) where BP1 or BP2 uses it:
+    "hidden layers tanh (g'(z) = ...), output layer softmax"."""
+
+    def described(name: str) -> str:
+        if name == "softmax":
+            return name
+        row = activation(name)
+        return f"{row.name} ({row.derivative_text})"
+
+    hidden, output = described(network.activation), described(network.output)
+    if len(network.weights) == 1:
+        return f"output layer {output}"
+    if hidden == output:  # also for two names of one row, such as "logistic" and "sigmoid"
+        return f"every layer {output}"
+    return f"hidden layers {hidden}, output layer {output}"
 
 
 def network_table(
@@ -215,7 +271,7 @@ def network_table(
     m = len(np.atleast_2d(np.asarray(x)))
     what = "one example" if m == 1 else f"a batch of {m} examples (rows), gradients averaged"
     title = (
-        f"Backpropagation in Network({network.sizes}), sigma = {network.activation}, "
+        f"Backpropagation in Network({network.sizes}), {_activations(network)}, "
         f"{network.cost_name} cost, {what}: forward pass, then BP1-BP4 from layer "
         f"{len(network.weights)} down"
     )

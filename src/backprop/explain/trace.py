@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..activations import ACTIVATIONS
+from ..graph import reverse_sweep, topological_order
 from ..scalar import Value
 from ..tensor import Tensor
 from .format import (
@@ -32,24 +34,8 @@ from .tables import render_table
 __all__ = ["GraphNode", "GraphTrace", "chain_rule_lines", "graph_table", "trace_graph"]
 
 # Tensor operations that act entry by entry: d out_i / d in_i is the whole local derivative.
-_ELEMENTWISE = frozenset(
-    {
-        "+",
-        "-",
-        "*",
-        "/",
-        "**",
-        "neg",
-        "exp",
-        "log",
-        "tanh",
-        "sigmoid",
-        "relu",
-        "leaky_relu",
-        "step",
-        "abs",
-    }
-)
+# Every activation of the table does; so do these arithmetic operations and functions.
+_ELEMENTWISE = frozenset({"+", "-", "*", "/", "**", "neg", "exp", "log", "abs", *ACTIVATIONS})
 _INFIX = {"+": "+", "-": "-", "*": "*", "/": "/", "**": "**", "@": "@"}
 
 
@@ -115,14 +101,15 @@ class GraphTrace:
         return text
 
 
-_LATEX_FUNCTIONS = {
-    "exp": r"\exp",
-    "log": r"\ln",
-    "tanh": r"\tanh",
-    "sigmoid": r"\sigma",
-    "relu": r"\mathrm{ReLU}",
-    "step": r"\mathrm{step}",
-}
+# LaTeX for the functions that are not activations (those take their symbol from the table).
+_LATEX_FUNCTIONS = {"exp": r"\exp", "log": r"\ln"}
+
+
+def _latex_function(op: str) -> str:
+    """The LaTeX symbol of a one-name operation: ``\\sigma`` for "sigmoid", ``\\ln`` for "log"."""
+    if op in ACTIVATIONS:
+        return ACTIVATIONS[op].symbol_latex
+    return _LATEX_FUNCTIONS.get(op, r"\mathrm{" + latex_escape(op) + "}")
 
 
 def _expression(op: str, operands: list[str], latex: bool) -> str:
@@ -142,34 +129,14 @@ def _expression(op: str, operands: list[str], latex: bool) -> str:
                 return f"{a} {b}"
         return f"{a} {_INFIX[op]} {b}"
     if latex:
-        fn = _LATEX_FUNCTIONS.get(op, r"\mathrm{" + latex_escape(op) + "}")
-        return fn + r"\left(" + ", ".join(operands) + r"\right)"
+        return _latex_function(op) + r"\left(" + ", ".join(operands) + r"\right)"
     return f"{op}({', '.join(operands)})"
 
 
-def _leaves_first(root: Any, parents: Callable[[Any], Sequence[Any]]) -> list[Any]:
-    """Topological order (inputs before users, inputs in operand order), then leaves moved first.
-
-    Iterative, so deep graphs do not hit the recursion limit.
-    """
-    order: list[Any] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for p in reversed(parents(node)):
-            if id(p) not in seen:
-                stack.append((p, False))
-    leaves = [n for n in order if not parents(n)]
-    inner = [n for n in order if parents(n)]
-    return leaves + inner
+def _leaves_first(order: list[Any], inputs: Callable[[Any], Sequence[Any]]) -> list[Any]:
+    """A topological order with its leaves moved to the front, each part in its own order:
+    the table lists the inputs of the computation first, then its steps."""
+    return [n for n in order if not inputs(n)] + [n for n in order if inputs(n)]
 
 
 def _assign_names(nodes: Sequence[GraphNode], output: int) -> None:
@@ -210,14 +177,21 @@ def trace_graph(output: Value | Tensor) -> GraphTrace:
 
 
 def _trace_value(output: Value) -> GraphTrace:
-    order = _leaves_first(output, lambda n: n._parents)
-    # Our own reverse sweep from the stored local derivatives: .grad is never written.
+    def inputs(n: Value) -> tuple[Value, ...]:
+        return n._parents
+
+    order = topological_order(output, inputs)
+    # The chain rule from the stored local derivatives into a dict: .grad is never written.
     grads: dict[int, float] = {id(n): 0.0 for n in order}
     grads[id(output)] = 1.0
-    for node in reversed(order):  # leaves first, then inner nodes in topological order
+
+    def propagate(node: Value) -> None:
         g = grads[id(node)]
         for parent, local in zip(node._parents, node._local, strict=True):
             grads[id(parent)] += local * g
+
+    reverse_sweep(order, propagate)
+    order = _leaves_first(order, inputs)
     index = {id(n): i for i, n in enumerate(order)}
     nodes = []
     for n in order:
@@ -274,7 +248,7 @@ def _trace_tensor(output: Tensor) -> GraphTrace:
     def parents(t: Tensor) -> tuple[Tensor, ...]:
         return tuple(p for p in t._parents if not _is_inline_constant(p))
 
-    order = _leaves_first(output, parents)
+    order = _leaves_first(topological_order(output, parents), parents)
     summed = output.data.size != 1
     grads: dict[int, Any] = {}
     if output.requires_grad:

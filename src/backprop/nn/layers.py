@@ -29,7 +29,7 @@ class Linear(Module):
     a_j = sum_i z_i w_ij + b_j for every neuron j at once. A batch is given one example per row,
     X of shape (B, in_features), and gives Z = X W^T + b of shape (B, out_features). W has shape
     (out_features, in_features), as Nielsen's W^l and PyTorch's ``nn.Linear``
-    (stored column-major for speed, see ``nn.init.initialize``; any layout works). The layer has
+    (laid out in memory by ``backend.parameter_array``; any layout works). The layer has
     out·in + out parameters (the lectures' count "hidden 4·3+4").
     """
 

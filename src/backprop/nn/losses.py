@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ..activations import activation, shifted_exp
+from ..activations import Shifted, activation, shifted_exp
 from ..backend import xp
 from ..data._checks import class_labels
 from ..data.preprocessing import one_hot
@@ -162,23 +162,8 @@ class Loss(Module):
         return 1.0 / n
 
     def prepare_targets(self, y: Any, out_width: int, dtype: Any, who: str = "fit") -> xp.ndarray:
-        """Targets of a whole dataset as this loss takes them, checked once before training.
-
-        Labels stay labels for a "labels" loss; for the others class labels (a vector against
-        several outputs) become one-hot rows, and a vector against one output a column.
-        """
-        y = xp.asarray(_raw(y))
-        if y.dtype.kind not in "fiub":
-            raise TypeError(f"{who}: targets must be numbers, got dtype {y.dtype}")
-        if y.dtype.kind == "f" and not xp.all(xp.isfinite(y)):
-            raise ValueError(f"{who}: the targets contain NaN or infinite values")
-        if self.targets == "labels":
-            return class_labels(y, out_width, who) if y.ndim == 1 else y.astype(dtype)
-        if y.ndim == 1 and out_width > 1:
-            return one_hot(class_labels(y, out_width, who), out_width).astype(dtype, copy=False)
-        if y.ndim == 1 and out_width == 1:
-            y = y.reshape(-1, 1)
-        return y.astype(dtype)
+        """Targets of a whole dataset as this loss takes them (``prepare_targets``)."""
+        return prepare_targets(y, self.targets, out_width, dtype, who)
 
     def predict(self, output: Any) -> xp.ndarray | None:
         """Classes read off outputs by this loss's ``threshold`` (see ``predict_classes``)."""
@@ -192,6 +177,27 @@ class Loss(Module):
 
     def extra_repr(self) -> str:
         return f"reduction={self.reduction!r}"
+
+
+def prepare_targets(y: Any, targets: str, out_width: int, dtype: Any, who: str) -> xp.ndarray:
+    """Targets of a whole dataset as a loss taking ``targets`` (a key of ``TARGETS``) needs
+    them, checked once before training.
+
+    Labels stay labels for a "labels" loss; for the others class labels (a vector against
+    several outputs) become one-hot rows, and a vector against one output a column.
+    """
+    y = xp.asarray(_raw(y))
+    if y.dtype.kind not in "fiub":
+        raise TypeError(f"{who}: targets must be numbers, got dtype {y.dtype}")
+    if y.dtype.kind == "f" and not xp.all(xp.isfinite(y)):
+        raise ValueError(f"{who}: the targets contain NaN or infinite values")
+    if targets == "labels":
+        return class_labels(y, out_width, who) if y.ndim == 1 else y.astype(dtype)
+    if y.ndim == 1 and out_width > 1:
+        return one_hot(class_labels(y, out_width, who), out_width).astype(dtype, copy=False)
+    if y.ndim == 1 and out_width == 1:
+        y = y.reshape(-1, 1)
+    return y.astype(dtype)
 
 
 # ---------------------------------------------------------------------- squared errors
@@ -208,14 +214,21 @@ class _SquaredError(Loss):
         a = _output(output)
         y = _same_shape_target(type(self).__name__, target, a)
         diff = a.data - y
-        flat = diff.reshape(-1)
         k = self.coef * self._scale(self._count(a))
-        value = k * float(flat @ flat)
+        value = k * sum_of_squares(diff)
 
         def vjp(g: Any) -> tuple[Any]:
             return (diff * (2 * k * g),)
 
         return self._node(value, a, vjp, self.op)
+
+
+def sum_of_squares(residual: Any) -> float:
+    """sum_k r_k^2 over every element of the residual r = a - y, summed in float64 (a float32
+    sum overflows to inf near 3.4e38): ``QuadraticLoss`` takes ``coef`` = 1/2 of it, Nielsen's
+    C_x = 1/2 ||y(x) - a^L(x)||^2 summed over the examples."""
+    flat = residual.reshape(-1).astype(xp.float64, copy=False)
+    return float(flat @ flat)
 
 
 class QuadraticLoss(_SquaredError):
@@ -341,6 +354,19 @@ class BCEWithLogitsLoss(Loss):
 
 
 # ---------------------------------------------------------------------- softmax cross-entropy
+def log_likelihood(parts: Shifted, q: Any, axis: int) -> float:
+    """-sum_x sum_c q_c(x) ln p_c(x), the log-likelihood cost summed over the examples (seed 003),
+    from ``shifted_exp(z, axis)``'s pieces and targets q laid out like z (one-hot rows give the
+    lectures' -sum_x ln p_{y(x)}(x)):
+
+        ln p_c = (z_c - m) - ln sum_c' e^{z_c' - m}
+        cost   = sum_x (sum_c q_c(x)) ln(total(x)) - sum_x sum_c q_c(x) (z_c(x) - m(x))
+
+    never the logarithm of a probability that underflowed to 0."""
+    q_sum = xp.add.reduce(q, axis=axis, keepdims=True)
+    return float(xp.vdot(xp.log(parts.total), q_sum)) - float(xp.vdot(q, parts.shifted))
+
+
 class CrossEntropyLoss(Loss):
     """Softmax + negative log-likelihood on logits z of shape (B, C), as one graph node.
 
@@ -369,9 +395,8 @@ class CrossEntropyLoss(Loss):
         # Classes-major (C, B): the max and the sum over each example's C classes become
         # elementwise operations across C rows, which NumPy vectorises; reducing each of B short
         # rows of C = 10 costs 3-7x more at batch 64-256.
-        shifted, e, s = shifted_exp(xp.ascontiguousarray(z.data.T), axis=0)[1:]
-        s = s[0]  # sum_c e^{z_c - max z}, per example
-        lse = xp.log(s)  # logsumexp(z) - max(z), per example
+        parts = shifted_exp(xp.ascontiguousarray(z.data.T), axis=0)
+        shifted, e, s = parts.shifted, parts.e, parts.total[0]  # s = sum_c e^{z_c - max z}
         k = self._scale(batch)
         y = _raw(target)
         if y.ndim == 2:
@@ -381,21 +406,21 @@ class CrossEntropyLoss(Loss):
                     "CrossEntropyLoss: probability targets must be >= 0; for the lectures' "
                     "+-1 codes y pass the one-hot rows (y + 1) / 2"
                 )
-            q_sum = xp.add.reduce(q, axis=1)
-            value = k * (float(lse @ q_sum) - float(xp.vdot(q.T, shifted)))
+            value = k * log_likelihood(parts, q.T, axis=0)
 
             def vjp(g: Any) -> tuple[Any]:
                 grad = e / s  # the softmax p, classes-major
-                grad *= q_sum
+                grad *= xp.add.reduce(q, axis=1)  # times sum_c q_c, per example
                 grad = grad.T  # (B, C), a view
                 grad -= q
                 grad *= k * g
                 return (grad,)
 
         else:
+            # The same cost with one-hot q, its product with z - m written as indexing.
             labels = _labels("CrossEntropyLoss", y, z)
             rows = xp.arange(batch)
-            value = k * float(xp.add.reduce(lse - shifted[labels, rows]))
+            value = k * float(xp.add.reduce(xp.log(s) - shifted[labels, rows]))
 
             def vjp(g: Any) -> tuple[Any]:
                 grad = (e / s).T  # the softmax p as (B, C), a view of a fresh array
@@ -608,6 +633,10 @@ __all__ = [
     "SumOfSquaresLoss",
     "TARGETS",
     "accuracy",
+    "binary_cross_entropy_with_logits",
+    "log_likelihood",
     "loss_function",
     "predict_classes",
+    "prepare_targets",
+    "sum_of_squares",
 ]
