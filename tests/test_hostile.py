@@ -547,11 +547,11 @@ def test_valid_axes_still_work():
 @pytest.mark.parametrize(
     ("x", "message"),
     [
-        ([["a", "b"]], "Linear(2, 3): the input must be numeric, got an array of dtype <U1"),
+        ([["a", "b"]], "Linear(2, 3): the input must be numeric: got an array of dtype <U1"),
         (np.array([[1, None]], dtype=object),
-         "Linear(2, 3): the input must be numeric, got an array of dtype object"),
-        ([[1, 2], [3]], "Linear(2, 3): the input must be a rectangular array of numbers; it has "
-         "rows of different lengths"),
+         "Linear(2, 3): the input must be numeric: got an array of dtype object"),
+        ([[1, 2], [3]], "Linear(2, 3): the input must be numeric: a rectangular array of "
+         "numbers, but its rows have different lengths"),
     ],
 )
 def test_linear_refuses_what_is_not_numbers(x, message):

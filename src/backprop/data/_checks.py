@@ -42,11 +42,11 @@ def numeric_array(x: Any, dtype: np.dtype | type | str, who: str, what: str = "X
         array = np.asarray(x)
     except ValueError:
         raise TypeError(
-            f"{who}: {what} must be a rectangular array of numbers; it has rows of different "
-            f"lengths"
+            f"{who}: {what} must be numeric: a rectangular array of numbers, but its rows have "
+            f"different lengths"
         ) from None
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"{who}: {what} must be numeric, got an array of dtype {array.dtype}")
+        raise TypeError(f"{who}: {what} must be numeric: got an array of dtype {array.dtype}")
     return array.astype(dtype, copy=False)
 
 
