@@ -16,10 +16,12 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[$*]'
 	touch $@
 
-# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist) and Graphviz's `dot`.
+# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist), Graphviz's `dot`, and
+# Chromium for the playground's browser tests (Playwright drives /usr/bin/chromium).
 system-deps:
-	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! command -v dot >/dev/null; then \
-	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz; fi
+	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! command -v dot >/dev/null \
+	  || [ ! -x /usr/bin/chromium ]; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz chromium; fi
 
 demo: $(VENV)/.installed-data
 	$(BIN)/backprop demo
