@@ -157,7 +157,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "body", "the request needs a Content-Length")
             return
         if size > MAX_BODY:
+            # Read (and drop) a moderately large body so that the client sees the answer rather
+            # than a reset connection; anything larger is cut off.
             self.close_connection = True
+            if size <= 8 * MAX_BODY:
+                remaining = size
+                while remaining > 0:
+                    chunk = self.rfile.read(min(1 << 16, remaining))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
             self._error(413, "body", f"the request body is larger than {MAX_BODY} bytes")
             return
         raw = self.rfile.read(size)
