@@ -24,7 +24,9 @@ const script = (s) => (String(s).startsWith("<") ? s : /^\d+$/.test(String(s)) ?
 const ss = (base, sup, sub) =>
   sup === ""
     ? `<msub>${mi(base)}<mrow>${script(sub)}</mrow></msub>`
-    : `<msubsup>${mi(base)}<mrow>${script(sup)}</mrow><mrow>${script(sub)}</mrow></msubsup>`;
+    : `<msubsup>${mi(base)}<mrow>${script(sub)}</mrow><mrow>${script(sup)}</mrow></msubsup>`;
+/** The sum sign with its index below: sum_k. */
+const sum = (index) => `<munder><mo>\u2211</mo>${mi(index)}</munder>`;
 const sup = (base, s) => `<msup>${base}<mrow>${s}</mrow></msup>`;
 const frac = (a, b) => `<mfrac><mrow>${a}</mrow><mrow>${b}</mrow></mfrac>`;
 const partial = (num, den) => frac(`<mo>\u2202</mo>${num}`, `<mo>\u2202</mo>${den}`);
@@ -45,7 +47,7 @@ const gprime = (arg) => row(sup(mi("g"), mo("\u2032")), mo("("), arg, mo(")"));
 export function forward(l, j, { weights, inputs, bias, z, a, title }) {
   const terms = weights.map((wk, k) => row(n(wk), times, n(inputs[k])));
   return (
-    math(zz(l, j + 1), eq, mo("\u2211"), mi("k"), w(l, `${j + 1}k`), act(l - 1, "k"), plus,
+    math(zz(l, j + 1), eq, sum("k"), w(l, `${j + 1}k`), act(l - 1, "k"), plus,
       b(l, j + 1), eq, sumOf(terms), plus, n(bias), eq, n(z)) +
     math(act(l, j + 1), eq, mi("g"), mo("("), zz(l, j + 1), mo(")"), eq, n(a), mo("\u2003"),
       text(`(${title})`))
@@ -75,7 +77,7 @@ export function bp2(l, j, { weights, deltas, derivative, delta: d, derivativeTex
   const terms = weights.map((wk, k) => row(n(wk), times, n(deltas[k])));
   return (
     p(`BP2; ${derivativeText}`) +
-    math(delta(l, J), eq, mo("("), mo("\u2211"), mi("k"), w(l + 1, `k${J}`), delta(l + 1, "k"),
+    math(delta(l, J), eq, mo("("), sum("k"), w(l + 1, `k${J}`), delta(l + 1, "k"),
       mo(")"), gprime(zz(l, J)), eq, mo("("), sumOf(terms), mo(")"), times, n(derivative), eq, n(d))
   );
 }
@@ -84,8 +86,7 @@ export function bp2(l, j, { weights, deltas, derivative, delta: d, derivativeTex
 export function bp3(l, j, { deltas, m, grad }) {
   const J = j + 1;
   const shown = deltas.length < m ? [...deltas.map(n), mo("\u2026")] : deltas.map(n);
-  return math(partial("<mi>C</mi>", b(l, J)), eq, frac("<mn>1</mn>", "<mi>m</mi>"), mo("\u2211"),
-    mi("x"), ss("\u03b4", `<mi>x</mi><mo>,</mo><mi>${l}</mi>`, J), eq,
+  return math(partial("<mi>C</mi>", b(l, J)), eq, frac("<mn>1</mn>", "<mi>m</mi>"), sum("x"), ss("\u03b4", `<mi>x</mi><mo>,</mo><mi>${l}</mi>`, J), eq,
     frac("<mn>1</mn>", `<mn>${m}</mn>`), mo("("), sumOf(shown), mo(")"), eq, n(grad));
 }
 
@@ -101,7 +102,7 @@ export function bp4(l, j, k, { terms, m, grad, total, regularization, lmbda, wei
   let out = p("BP4: \u2202C/\u2202w is a\u00b7\u03b4 for each example, averaged over the mini-batch") +
     rows.join("") +
     math(partial("<msub><mi>C</mi><mn>0</mn></msub>", w(l, jk)), eq, frac("<mn>1</mn>", "<mi>m</mi>"),
-      mo("\u2211"), mi("x"), ss("a", xPrev, k + 1), ss("\u03b4", x, j + 1), eq,
+      sum("x"), ss("a", xPrev, k + 1), ss("\u03b4", x, j + 1), eq,
       frac("<mn>1</mn>", `<mn>${m}</mn>`), mo("("), sumOf(shown), mo(")"), eq, n(grad));
   if (regularization === "L2") {
     out += math(partial("<mi>C</mi>", w(l, jk)), eq, partial("<msub><mi>C</mi><mn>0</mn></msub>", w(l, jk)),
