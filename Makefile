@@ -29,7 +29,8 @@ demo: $(VENV)/.installed-data
 test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2
 
-# The same-process comparisons run on one core (taskset, util-linux); fashion.py uses them all.
+# The same-process comparisons run on one core (taskset, util-linux); fashion.py uses them all, and
+# playground.py runs its server and Chromium in their own processes, unpinned.
 PIN := $(shell command -v taskset >/dev/null && echo taskset -c 0)
 
 bench: system-deps $(VENV)/.installed-bench
@@ -39,6 +40,7 @@ bench: system-deps $(VENV)/.installed-bench
 	$(PIN) $(BIN)/python bench/memory.py
 	$(PIN) $(BIN)/python bench/memory.py --layered
 	$(BIN)/python bench/fashion.py
+	$(BIN)/python bench/playground.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples

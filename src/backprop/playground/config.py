@@ -24,6 +24,8 @@ MAX_NEURONS = 16
 MAX_POINTS = 1000
 MAX_CSV_BYTES = 1_000_000
 MAX_SEED = 2**32 - 1
+#: Play's pace: at most this many training steps per second (the setting ``speed``).
+MAX_SPEED = 100_000
 
 #: dataset name -> (title, has noise, has a point count)
 DATASETS: dict[str, tuple[str, bool, bool]] = {
@@ -65,7 +67,8 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Config:
     """One lesson. ``layers`` are the hidden widths; ``batch`` 0 means all examples (gradient
-    descent), 1 online SGD."""
+    descent), 1 online SGD; ``speed`` caps *Play* at that many steps per second (it leaves the
+    browser a core to draw with, and lets a learner slow training down)."""
 
     dataset: str = "xor-quadrants"
     points: int = 200
@@ -84,6 +87,7 @@ class Config:
     regularization: str = "none"
     lmbda: float = 0.001
     preset: str = "none"
+    speed: int = 1000
     csv: str = field(default="", compare=False, repr=False)
 
     @property
@@ -184,6 +188,7 @@ def parse_config(params: Mapping[str, Any]) -> Config:
         "regularization": _text(params, "regularization", REGULARIZATION),
         "lmbda": _number(params, "lmbda", float, 0.0, 10.0),
         "preset": preset,
+        "speed": _number(params, "speed", int, 1, MAX_SPEED),
         "csv": csv,
     }
     if preset == "xor-hand":
@@ -215,6 +220,7 @@ def options() -> dict[str, Any]:
             "neurons": MAX_NEURONS,
             "points": MAX_POINTS,
             "csv_bytes": MAX_CSV_BYTES,
+            "speed": MAX_SPEED,
         },
         "defaults": _DEFAULT.as_dict(),
     }

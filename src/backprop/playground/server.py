@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import sys
 import tempfile
 import threading
 import time
@@ -42,6 +43,8 @@ from .view import state, view
 
 MAX_BODY = 2_000_000
 MAX_SESSIONS = 32
+#: The interpreter's thread switch interval while serving (seconds; see ``serve``).
+SWITCH_INTERVAL = 0.0005
 #: A session unused for this long is closed.
 IDLE_SECONDS = 3600
 
@@ -109,6 +112,9 @@ class Sessions:
 class _Handler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: with Nagle's algorithm the second waits for the
+    # client's delayed ACK (40 ms on Linux) on a kept-alive connection.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -129,7 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, payload: Any, status: int = 200) -> None:
-        body = json.dumps(_finite(payload), allow_nan=False).encode()
+        body = json.dumps(payload).encode()
+        if b"NaN" in body or b"Infinity" in body:  # rare (a diverged step): JSON has neither
+            body = json.dumps(_finite(payload), allow_nan=False).encode()
         self._send(status, body, "application/json")
 
     def _error(self, status: int, field: str, message: str) -> None:
@@ -193,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinity (a diverged run's cost) as None: JSON has neither."""
+    """``value`` with every NaN or infinity as None."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -343,6 +351,9 @@ class PlaygroundServer(ThreadingHTTPServer):
 
 def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True) -> None:
     """Run the playground until Ctrl-C: print the address, open the browser unless asked not to."""
+    # While *Play* trains, its thread holds the GIL; a request thread waiting for it after each
+    # socket call would wait up to the switch interval (5 ms by default) every time.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     server = PlaygroundServer(host, port)
     print(f"backprop playground: {server.url}  (Ctrl-C stops it)", flush=True)
     if open_browser:

@@ -26,7 +26,7 @@ from .config import LOSSES, Config, ConfigError
 from .datasets import Data, make_data
 
 #: Longest loss curve kept; longer ones keep every other point (a curve of the whole run).
-MAX_CURVE = 1000
+MAX_CURVE = 500
 #: Snapshots for the page while *Play* runs: at most this many per second.
 SNAPSHOTS_PER_SECOND = 60
 #: Side of the grid on which the decision boundary is evaluated.
@@ -201,6 +201,7 @@ class Session:
 
     def _train(self) -> None:
         last = [0.0]
+        started, first_step, pace = time.perf_counter(), self.steps, 1.0 / self.config.speed
 
         def on_step(end: StepEnd) -> None:
             self.steps += 1
@@ -208,6 +209,9 @@ class Session:
             if now - last[0] >= 1.0 / SNAPSHOTS_PER_SECOND:
                 last[0] = now
                 self._publish()
+            ahead = started + (self.steps - first_step) * pace - now
+            if ahead > 0:  # the configured speed: sleep (and free the core) until it is time
+                time.sleep(ahead)
 
         def on_epoch(epoch: int, logs: dict[str, float]) -> None:
             self.epoch += 1
@@ -236,13 +240,15 @@ class Session:
     # --- what the page draws --------------------------------------------------------------------
 
     def _add_curve_point(self) -> None:
-        """Training and test cost C (without the regularization term) at the end of an epoch."""
+        """Training and test cost C (without the regularization term) at the end of an epoch,
+        to 6 significant digits (the status line shows 4)."""
         train = self.net.cost(self.data.X_train, self.Y_train)
         test = self.net.cost(self.data.X_test, self.Y_test)
         with self._live_lock:
             curves = self.curves
-            for key, value in (("epoch", self.epoch), ("train", train), ("test", test)):
-                curves[key].append(float(value))
+            curves["epoch"].append(self.epoch)
+            for key, value in (("train", train), ("test", test)):  # 6 digits: enough to draw
+                curves[key].append(float(f"{value:.6g}"))
             if len(curves["epoch"]) > MAX_CURVE:
                 for key in curves:
                     curves[key] = curves[key][::2]
@@ -262,7 +268,7 @@ class Session:
         return {
             "size": GRID,
             "extent": [float(x0), float(x1), float(y0), float(y1)],
-            "values": np.nan_to_num(values).round(5).tolist(),
+            "values": np.nan_to_num(values).round(4).tolist(),
             "threshold": self.net.threshold,
         }
 

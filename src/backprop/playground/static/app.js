@@ -5,7 +5,8 @@ import * as E from "./equations.js";
 import { drawNetwork, pick } from "./network.js";
 import { drawBoundary, drawCurves } from "./plots.js";
 
-/** Test and screen-reader hooks: the session, the last view drawn, the redraw count. */
+/** Test and benchmark hooks: the session, the last view drawn, redraws while playing, and how
+ * long the last drawing took (ms). */
 const pg = (window.playground = { session: null, view: null, data: null, config: null, redraws: 0, ready: false });
 let example = 0;
 let selected = null;
@@ -134,6 +135,7 @@ function exampleChoices(view) {
 }
 
 function show(view) {
+  const started = performance.now();
   previous = pg.view && pg.view.sizes.join() === view.sizes.join() ? pg.view : null;
   pg.view = view;
   exampleChoices(view);
@@ -152,6 +154,7 @@ function show(view) {
   $("#play").textContent = view.playing ? "Pause" : "Play";
   document.body.dataset.phase = view.phase || "";
   document.body.dataset.version = String(view.version);
+  pg.drawMs = performance.now() - started;
 }
 
 function drawEquation(view) {
