@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import math
 import secrets
-import sys
 import tempfile
 import threading
 import time
@@ -43,8 +42,6 @@ from .view import state, view
 
 MAX_BODY = 2_000_000
 MAX_SESSIONS = 32
-#: The interpreter's thread switch interval while serving (seconds; see ``serve``).
-SWITCH_INTERVAL = 0.0005
 #: A session unused for this long is closed.
 IDLE_SECONDS = 3600
 
@@ -351,9 +348,6 @@ class PlaygroundServer(ThreadingHTTPServer):
 
 def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True) -> None:
     """Run the playground until Ctrl-C: print the address, open the browser unless asked not to."""
-    # While *Play* trains, its thread holds the GIL; a request thread waiting for it after each
-    # socket call would wait up to the switch interval (5 ms by default) every time.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     server = PlaygroundServer(host, port)
     print(f"backprop playground: {server.url}  (Ctrl-C stops it)", flush=True)
     if open_browser:

@@ -1,7 +1,8 @@
 // The network as SVG: nodes show a and δ, edges w and ∂C/∂w, as text (always for small networks,
 // on hover otherwise) and as colour (sign) and thickness (magnitude). Each element carries the
 // engine's full-precision values in data-* attributes (for tests and screen readers). The
-// elements are built once per architecture and then only updated, so that Play redraws cheaply.
+// elements are built once per architecture and then only updated, so that Play redraws cheaply;
+// what a step changed is marked (dashed edges, ringed nodes) when stepping by hand.
 
 import { fmt } from "./equations.js";
 
@@ -110,7 +111,7 @@ export function drawNetwork(svg, view, example, selected, previous, onSelect) {
         line.setAttribute("aria-label", `weight w${l} ${j + 1}${k + 1} = ${fmt(weight)}` + (grad === null ? "" : `, gradient ${fmt(grad)}`));
         title.textContent = `w^${l}_${j + 1}${k + 1} = ${fmt(weight)}` + (grad === null ? "" : `\n∂C/∂w = ${fmt(grad)}`);
         const old = previous && previous.weights[l] ? previous.weights[l][j][k] : weight;
-        line.classList.toggle("changed", old !== weight);
+        line.classList.toggle("changed", !view.playing && old !== weight);
         line.classList.toggle("selected", isSelected("edge", l, j, k));
         if (w) {
           w.textContent = `w ${fmt(weight)}`;
@@ -134,7 +135,7 @@ export function drawNetwork(svg, view, example, selected, previous, onSelect) {
       g.setAttribute("aria-label", `neuron ${j + 1} of layer ${l}` + (a === null ? "" : `, a = ${fmt(a)}`) + (d === null ? "" : `, δ = ${fmt(d)}`));
       item.title.textContent = `a^${l}_${j + 1} = ${fmt(a)}` + (d === null ? "" : `\nδ = ${fmt(d)}`) + (bias === null ? "" : `\nb = ${fmt(bias)}` + (gradB === null ? "" : `, ∂C/∂b = ${fmt(gradB)}`));
       const old = previous && l > 0 && previous.biases[l] ? previous.biases[l][j] : bias;
-      g.classList.toggle("changed", old !== bias);
+      g.classList.toggle("changed", !view.playing && old !== bias);
       g.classList.toggle("selected", isSelected("node", l, j));
       item.inner.textContent = l === 0 ? `x${j + 1}` : fmt(a);
       if (item.a) {
