@@ -10,7 +10,7 @@ export function fmt(v) {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return "0";
   const s = Math.abs(x) >= 1e-3 && Math.abs(x) < 1e5 ? x.toPrecision(4) : x.toExponential(3);
-  return s.replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1").replace("-", MINUS);
+  return s.replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1").replaceAll("-", MINUS);
 }
 
 const n = (v) => (Number(v) < 0 ? `<mo>(</mo><mn>${fmt(v)}</mn><mo>)</mo>` : `<mn>${fmt(v)}</mn>`);
