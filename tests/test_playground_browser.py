@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 
+import backprop as bp
 from _playground import close, engine_record, request, running_server
 from backprop.demos.xor_hand import seed_table
 
@@ -195,3 +196,40 @@ def test_the_threshold_unit_says_why_it_stalls(page, server, screenshots):
     assert "g'(z) = 0" in notes
     grads = values(page, "#network .edge", "data-grad")
     assert all(g == 0 for (l, _, _), g in grads.items() if l == 1)
+
+
+def test_layers_csv_and_export_from_the_page(page, server, screenshots, tmp_path):
+    load(page, server, SMALL)
+    page.get_by_role("button", name="add a layer").click()
+    page.wait_for_function("window.playground.config.layers.length === 2")
+    page.get_by_role("button", name="add a neuron to layer 2").click()
+    page.wait_for_function("window.playground.config.layers.join() === '3,3'")
+    assert page.locator("#network .node").count() == 2 + 3 + 3 + 1
+    assert "layers=3%2C3" in page.url
+    page.get_by_role("button", name="remove a layer").click()
+    page.wait_for_function("window.playground.config.layers.join() === '3'")
+    csv = tmp_path / "points.csv"
+    csv.write_text("x1,x2,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12)))
+    page.set_input_files("#csv-file", csv)
+    page.wait_for_function("window.playground.config.dataset === 'csv'")
+    assert (
+        page.evaluate(
+            "window.playground.data.train.x.length + window.playground.data.test.x.length"
+        )
+        == 12
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n4,5\n")
+    page.set_input_files("#csv-file", bad)
+    page.wait_for_function("document.querySelector('#error').textContent !== ''")
+    assert page.locator("#error").inner_text().startswith("csv: CSV data row 1")
+    page.screenshot(path=screenshots / "8-csv-error.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export model").click()
+    saved = tmp_path / "exported.npz"
+    download.value.save_as(saved)
+    model = bp.load(saved)
+    assert close(model.weights[0], page.evaluate("window.playground.view.weights[1]"), 0)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export Markdown").click()
+    assert "BP1" in Path(download.value.path()).read_text()

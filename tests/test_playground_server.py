@@ -75,6 +75,21 @@ def test_forward_backward_numbers_are_the_engines(server):
         assert close(np.mean([t[l] for t in batch["terms"]["w"]], axis=0), record.grad_w[l])
 
 
+def test_a_large_batch_sends_the_selected_examples_terms(server):
+    config = {**SMALL, "points": "60", "batch": "30"}
+    key = open_session(server, config)["session"]
+    phase(server, key, "forward")
+    status, view = request(
+        server, "/api/phase", {"session": key, "phase": "backward", "example": 20}
+    )
+    batch = view["batch"]
+    assert batch["m"] == 30 and batch["terms"]["examples"] == [20]
+    _, record = engine_record(config, batch["indices"])
+    assert close(batch["terms"]["w"][0][2], record.example_grad_w(2, 20), 1e-12)
+    view = request(server, f"/api/view?session={key}&example=3")[1]
+    assert view["batch"]["terms"]["examples"] == [3]
+
+
 def test_update_moves_every_weight_by_eta_times_its_gradient(server):
     key = open_session(server, SMALL)["session"]
     phase(server, key, "forward")

@@ -43,14 +43,17 @@ const w = (l, jk) => ss("w", l, jk);
 const b = (l, j) => ss("b", l, j);
 const gprime = (arg) => row(sup(mi("g"), mo("\u2032")), mo("("), arg, mo(")"));
 
-/** Forward: z^l_j = sum_k w^l_jk a^{l-1}_k + b^l_j and a^l_j = g(z^l_j). */
+/** Forward: z^l_j = sum_k w^l_jk a^{l-1}_k + b^l_j and a^l_j = g(z^l_j) (or the softmax). */
 export function forward(l, j, { weights, inputs, bias, z, a, title }) {
   const terms = weights.map((wk, k) => row(n(wk), times, n(inputs[k])));
   return (
     math(zz(l, j + 1), eq, sum("k"), w(l, `${j + 1}k`), act(l - 1, "k"), plus,
       b(l, j + 1), eq, sumOf(terms), plus, n(bias), eq, n(z)) +
-    math(act(l, j + 1), eq, mi("g"), mo("("), zz(l, j + 1), mo(")"), eq, n(a), mo("\u2003"),
-      text(`(${title})`))
+    (title === "softmax"
+      ? math(act(l, j + 1), eq, frac(sup(mi("e"), zz(l, j + 1)), row(sum("k"), sup(mi("e"), zz(l, "k")))),
+        eq, n(a), mo("\u2003"), text("(softmax)"))
+      : math(act(l, j + 1), eq, mi("g"), mo("("), zz(l, j + 1), mo(")"), eq, n(a), mo("\u2003"),
+        text(`(${title})`)))
   );
 }
 
