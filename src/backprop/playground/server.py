@@ -13,6 +13,8 @@ never opened) and a small JSON API, one session per browser tab:
     GET  /api/state?session=ID                 configuration, learning rate, weights, biases
     GET  /api/export/model?session=ID          the model as a file ``backprop.load`` reads
     GET  /api/export/example?session=ID&format=markdown|latex[&example=i]   BP1-BP4 worked
+                                               through for one example of the mini-batch, with
+                                               the network's current weights (``bp.explain``)
 
 A bad request gets a 400 with ``{"error": ..., "field": ...}`` naming the field; the server keeps
 serving. Limits: request bodies (``MAX_BODY``), live sessions (``Sessions.limit``: the least
@@ -21,6 +23,7 @@ recently used one is closed to make room), and the network and data sizes of ``c
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import secrets
@@ -299,10 +302,7 @@ def api_export_example(handler: _Handler, args: dict[str, Any]) -> None:
         raise ConfigError("format", "format must be markdown or latex")
     with session.lock:
         session.pause()
-        batch = session.batch if session.batch is not None else session._order[:1]
-        x = batch[min(max(_example(args), 0), len(batch) - 1)]
-        X, Y = session.data.X_train[x : x + 1], session.Y_train[x : x + 1]
-        text = explain(session.net, X, Y, format=fmt)
+        text = explain(session.net, *session.example(_example(args)), format=fmt)
     name = "playground-step." + ("md" if fmt == "markdown" else "tex")
     disposition = f'attachment; filename="{name}"'
     handler._send(
@@ -350,6 +350,8 @@ def serve(host: str = "127.0.0.1", port: int = 0, open_browser: bool = True) -> 
     """Run the playground until Ctrl-C: print the address, open the browser unless asked not to."""
     server = PlaygroundServer(host, port)
     print(f"backprop playground: {server.url}  (Ctrl-C stops it)", flush=True)
+    if not ipaddress.ip_address(server.server_address[0]).is_loopback:
+        print("backprop playground: other machines can reach this address (--host)", flush=True)
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
     try:

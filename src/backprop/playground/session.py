@@ -29,6 +29,8 @@ from .datasets import Data, make_data
 MAX_CURVE = 500
 #: Snapshots for the page while *Play* runs: at most this many per second.
 SNAPSHOTS_PER_SECOND = 60
+#: *Play* stops by itself when the page has not asked for anything for this long.
+ABANDONED_SECONDS = 10.0
 #: Side of the grid on which the decision boundary is evaluated.
 GRID = 40
 
@@ -212,6 +214,8 @@ class Session:
             ahead = started + (self.steps - first_step) * pace - now
             if ahead > 0:  # the configured speed: sleep (and free the core) until it is time
                 time.sleep(ahead)
+            if time.monotonic() - self.last_used > ABANDONED_SECONDS:
+                self._stop.set()  # nobody is watching (the tab was closed): stop training
 
         def on_epoch(epoch: int, logs: dict[str, float]) -> None:
             self.epoch += 1
@@ -288,6 +292,14 @@ class Session:
         """The latest snapshot and a copy of the loss curves."""
         with self._live_lock:
             return self._live, {k: list(v) for k, v in self.curves.items()}
+
+    def example(self, position: int) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) as one-row arrays: the example at ``position`` in the current mini-batch (or in
+        the last one, or the first of the epoch's order before any Forward)."""
+        with self.lock:
+            batch = self.indices if len(self.indices) else self._order[:1]
+            i = batch[min(max(position, 0), len(batch) - 1)]
+            return self.data.X_train[i : i + 1], self.Y_train[i : i + 1]
 
     def data_view(self) -> dict[str, Any]:
         d = self.data
