@@ -18,6 +18,7 @@ import backprop as bp
 from _playground import close, engine_record, request, running_server
 from backprop.demos.xor_hand import seed_table
 from backprop.playground import ConfigError, Session, parse_config
+from backprop.playground import session as session_module
 from backprop.playground.server import MAX_BODY, Sessions
 
 SMALL = {"dataset": "moons", "points": "40", "layers": "3", "seed": "2", "batch": "5", "lr": "0.5"}
@@ -201,6 +202,18 @@ def test_play_trains_through_fit_and_lowers_the_loss(server):
     assert not view["playing"] and view["steps"] >= 30
     train = view["curves"]["train"]
     assert train[-1] < 0.5 * train[0]
+
+
+def test_play_stops_when_nobody_watches(monkeypatch):
+    monkeypatch.setattr(session_module, "ABANDONED_SECONDS", 0.2)
+    session = Session(parse_config(SMALL))
+    session.play()
+    deadline = time.monotonic() + 10
+    while session.playing:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert session.steps > 0
+    session.close()
 
 
 def test_shared_query_reopens_the_same_lesson(server):

@@ -23,7 +23,7 @@ from ..nn.regularization import L1, L2, Regularizer
 from ..optim import SGD, Adam, Optimizer
 from ..train import StepEnd, fit
 from .config import LOSSES, Config, ConfigError
-from .datasets import Data, make_data
+from .datasets import make_data
 
 #: Longest loss curve kept; longer ones keep every other point (a curve of the whole run).
 MAX_CURVE = 500
@@ -328,4 +328,4 @@ def run_phase(session: Session, phase: str) -> None:
     actions[phase]()
 
 
-__all__ = ["Data", "PhaseError", "Session", "build_network", "run_phase"]
+__all__ = ["PhaseError", "Session", "build_network", "run_phase"]
