@@ -50,6 +50,15 @@ LOSSES: dict[str, tuple[str, str, str | None]] = {
     "softmax": ("softmax cross-entropy (log-likelihood)", "log_likelihood", "softmax"),
 }
 
+#: How the page names the initializers of ``nn.init`` (the lectures' and Nielsen's words).
+INIT_TITLES = {
+    "uniform": "Unif[-1, 1] (seed 001)",
+    "normal": "N(0, 1) (network.py)",
+    "normal_scaled": "N(0, 1/n_in) (network2.py)",
+    "xavier": "Xavier (Glorot) uniform",
+    "he": "He normal",
+    "zeros": "zeros (every neuron alike)",
+}
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 REGULARIZATION = {"none": "none", "L1": "L1: lambda sum |w|", "L2": "L2: lambda/2 sum w^2"}
 PRESETS = {"none": "none", "xor-hand": "the notes' hand-set tanh XOR network"}
@@ -211,7 +220,7 @@ def options() -> dict[str, Any]:
         "activations": {r.name: {"title": r.title, "derivative": r.derivative_text} for r in rows},
         "outputs": {name: activation(name).title for name in OUTPUTS},
         "losses": {k: v[0] for k, v in LOSSES.items()},
-        "inits": list(INITIALIZERS),
+        "inits": {name: INIT_TITLES.get(name, name) for name in INITIALIZERS},
         "optimizers": OPTIMIZERS,
         "regularization": REGULARIZATION,
         "presets": PRESETS,
