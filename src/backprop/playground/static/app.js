@@ -258,13 +258,16 @@ async function setPlaying(on) {
   if (!pg.session || playing === on) return;
   playing = on;
   show(await api("/api/play", { session: pg.session, playing: on }));
-  if (on) loop();
+  if (on) loop().catch((error) => { playing = false; showError(error); });
 }
 
 async function loop() {
+  const poll = () => api(`/api/view?session=${pg.session}`);
+  let next = poll();
   while (playing) {
-    const view = await api(`/api/view?session=${pg.session}`);
+    const view = await next;
     if (!playing) break;
+    next = poll(); // the server prepares the next picture while this one is drawn
     if (view.version !== pg.view.version) {
       show(view);
       pg.redraws += 1;
@@ -275,6 +278,7 @@ async function loop() {
     }
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
+  next.catch(() => {}); // the picture asked for after Pause is not needed
 }
 
 function download(path) {
