@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..demos.xor_hand import layered_network
+from ..demos.xor_hand import SOLUTIONS, layered_network
 from ..errors import TrainingDiverged
 from ..layered import LayeredStep, Network
 from ..nn.regularization import L1, L2, Regularizer
@@ -269,11 +269,17 @@ class Session:
         with np.errstate(over="ignore", invalid="ignore"):
             out = self.net.feedforward(grid)
         values = out[:, -1]
+        threshold, sign = self.net.threshold, 1.0
+        if self.config.preset == "xor-hand":  # the notes read z3 + z4: blue ~ 0, red ~ -2
+            spec = SOLUTIONS["first"]
+            threshold = (spec["blue"] + spec["red"]) / 2
+            sign = float(np.sign(spec["red"] - spec["blue"]))
         return {
             "size": GRID,
             "extent": [float(x0), float(x1), float(y0), float(y1)],
             "values": np.nan_to_num(values).round(4).tolist(),
-            "threshold": self.net.threshold,
+            "threshold": threshold,
+            "sign": sign,  # +1: class 1 above the threshold; -1: below
         }
 
     def _publish(self) -> None:

@@ -4,10 +4,10 @@
 const BLUE = [43, 108, 176];
 const ORANGE = [221, 107, 32];
 
-function colour(v, threshold, lo, hi) {
-  // -1 .. 1 around the threshold; the output's own range sets the scale.
+function colour(v, threshold, lo, hi, sign) {
+  // -1 .. 1 around the threshold (class 1 on the side `sign` says); the output's range scales it.
   const span = v >= threshold ? hi - threshold : threshold - lo;
-  const t = Math.max(-1, Math.min(1, (v - threshold) / (span || 1)));
+  const t = sign * Math.max(-1, Math.min(1, (v - threshold) / (span || 1)));
   const base = t >= 0 ? ORANGE : BLUE;
   const s = Math.abs(t) * 0.6;
   return base.map((c) => Math.round(255 + (c - 255) * s));
@@ -15,13 +15,13 @@ function colour(v, threshold, lo, hi) {
 
 export function drawBoundary(canvas, boundary, data) {
   const ctx = canvas.getContext("2d");
-  const { size, extent, values, threshold } = boundary;
+  const { size, extent, values, threshold, sign } = boundary;
   const [x0, x1, y0, y1] = extent;
   let lo = Infinity, hi = -Infinity;
   for (const v of values) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
   const image = ctx.createImageData(size, size);
   values.forEach((v, i) => {
-    const [r, g, b] = colour(v, threshold, Math.min(lo, threshold - 0.5), Math.max(hi, threshold + 0.5));
+    const [r, g, b] = colour(v, threshold, Math.min(lo, threshold - 0.5), Math.max(hi, threshold + 0.5), sign);
     image.data.set([r, g, b, 255], 4 * i);
   });
   const tmp = document.createElement("canvas");
