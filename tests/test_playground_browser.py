@@ -58,14 +58,19 @@ def screenshots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, server):
+    """A fresh tab; afterwards: no script error, and nothing was fetched from elsewhere (the page
+    works offline)."""
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
+    urls: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("request", lambda req: urls.append(req.url))
     yield page
     context.close()
     assert not errors, errors
+    assert urls and all(u.startswith((server.url, "data:")) for u in urls), urls
 
 
 def load(page, server, config):
