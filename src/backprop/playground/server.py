@@ -271,7 +271,10 @@ def api_play(handler: _Handler, args: dict[str, Any]) -> None:
     playing = args.get("playing")
     if not isinstance(playing, bool):
         raise ConfigError("playing", "playing must be true or false")
-    session.play() if playing else session.pause()
+    if playing:
+        session.play()
+    else:
+        session.pause()
     handler._json(view(session))
 
 

@@ -115,7 +115,7 @@ def _update(session: Session) -> dict[str, Any]:
 
 def _notes(session: Session) -> list[str]:
     config, notes = session.config, []
-    hidden_step = config.activation == "step" and config.layers
+    hidden_step = config.activation == "step" and bool(config.layers)
     if hidden_step or (config.output == "step" and config.loss == "quadratic"):
         notes.append(
             "The threshold unit's derivative is g'(z) = 0 (almost everywhere; the lectures, "
