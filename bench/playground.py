@@ -14,7 +14,8 @@ Measured on a 2-8-8-1 tanh network on the spirals (200 points, batch 10):
 * *Play*: redraws per second counted in the page (each one shows a view whose step count, and so
   weights, changed; target >= 15) and SGD steps per second behind them (target >= 200).
 
-Run: ``python bench/playground.py [--seconds 5] [--steps 200]``.
+Play runs at the page's default pace (at most 1000 steps/s); ``--speed 100000`` shows how fast it
+can go. Run: ``python bench/playground.py [--seconds 5] [--steps 200] [--speed 1000]``.
 """
 
 from __future__ import annotations
@@ -72,13 +73,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="how long Play runs")
     parser.add_argument("--steps", type=int, default=200, help="Step round trips timed")
+    parser.add_argument(
+        "--speed", type=int, default=1000, help="Play's cap in steps/s (the page's default)"
+    )
     args = parser.parse_args()
     proc, url = start_server()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.goto(f"{url}?{urlencode(CONFIG)}")
+            page.goto(f"{url}?{urlencode({**CONFIG, 'speed': args.speed})}")
             page.wait_for_function("window.playground && window.playground.ready")
             page.evaluate(STEPS_JS, 20)  # warm-up
             times = page.evaluate(STEPS_JS, args.steps)
@@ -96,7 +100,10 @@ def main() -> None:
     p90 = statistics.quantiles(times, n=10)[-1]
     redraws = (end[0] - start[0]) / args.seconds
     steps = (end[1] - start[1]) / args.seconds
-    print("backprop playground, 2-8-8-1 tanh on spirals (200 points, batch 10)")
+    print(
+        f"backprop playground, 2-8-8-1 tanh on spirals (200 points, batch 10), Play capped at "
+        f"{args.speed} steps/s"
+    )
     print("server: its own process; browser: Chromium's own processes; no pinning (2 cores)")
     print(
         f"Step round trip (fetch from the page, {args.steps} steps): median {median:.2f} ms, "
