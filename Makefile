@@ -16,10 +16,12 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[$*]'
 	touch $@
 
-# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist) and Graphviz's `dot`.
+# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist), Graphviz's `dot`, and
+# Chromium for the playground's browser tests (Playwright drives /usr/bin/chromium).
 system-deps:
-	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! command -v dot >/dev/null; then \
-	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz; fi
+	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! command -v dot >/dev/null \
+	  || [ ! -x /usr/bin/chromium ]; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz chromium; fi
 
 demo: $(VENV)/.installed-data
 	$(BIN)/backprop demo
@@ -27,7 +29,8 @@ demo: $(VENV)/.installed-data
 test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2
 
-# The same-process comparisons run on one core (taskset, util-linux); fashion.py uses them all.
+# The same-process comparisons run on one core (taskset, util-linux); fashion.py uses them all, and
+# playground.py runs its server and Chromium in their own processes, unpinned.
 PIN := $(shell command -v taskset >/dev/null && echo taskset -c 0)
 
 bench: system-deps $(VENV)/.installed-bench
@@ -38,6 +41,7 @@ bench: system-deps $(VENV)/.installed-bench
 	$(PIN) $(BIN)/python bench/memory.py --layered
 	$(BIN)/python bench/hostile_files.py
 	$(BIN)/python bench/fashion.py
+	$(BIN)/python bench/playground.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples

@@ -200,6 +200,18 @@ def test_xor_hand_second_table_matches_the_notes(xor_hand):
         assert r["z4"] == pytest.approx(math.tanh(1 - (r["z1"] - r["z2"])), abs=1e-15)
 
 
+def test_xor_hand_layered_network_has_the_notes_weights():
+    from backprop.demos.xor_hand import CORNERS, layered_network, seed_table
+
+    for solution in ("first", "second"):
+        record = layered_network(solution).record(np.array(CORNERS), np.zeros(4))
+        for i, row in enumerate(seed_table(solution)):
+            assert record.a[1][i] == pytest.approx([row["z1"], row["z2"]], abs=1e-15)
+            assert record.z[2][i] == pytest.approx([row["pre3"], row["pre4"]], abs=1e-15)
+            assert record.a[2][i] == pytest.approx([row["z3"], row["z4"]], abs=1e-15)
+            assert record.a[3][i, 0] == pytest.approx(row["sum"], abs=1e-15)
+
+
 def test_xor_hand_sums_separate_the_classes(xor_hand):
     r = xor_hand[0]
     first, second = r["sums"]["first"], r["sums"]["second"]

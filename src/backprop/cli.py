@@ -254,6 +254,13 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_playground(args: argparse.Namespace) -> int:
+    from .playground import serve
+
+    serve(args.host, args.port, open_browser=not args.no_browser)
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -357,6 +364,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--seed", type=_seed, default=0)
     check.set_defaults(func=cmd_gradcheck)
+
+    playground = sub.add_parser(
+        "playground",
+        help="watch backpropagation step by step in your browser (a local server)",
+        formatter_class=raw,
+        epilog="examples:\n  backprop playground\n  backprop playground --port 8000 --no-browser",
+    )
+    playground.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    playground.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+    )
+    playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    playground.set_defaults(func=cmd_playground)
     return parser
 
 

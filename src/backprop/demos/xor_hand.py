@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops
 from ..data import xor_quadrants
 from ..explain.tables import render_table
+from ..layered import Network
 from ..tensor import Tensor, no_grad, tensor
 from ..viz import plot_decision_boundary
 
@@ -54,20 +56,57 @@ SOLUTIONS = {
 }
 
 
+#: Both solutions as the weights (w^l, b^l) of a 2-2-2-1 network, w^l of shape (n_l, n_{l-1}):
+#: layer 1 is (z1, z2) = tanh(10 x), layer 2 (z3, z4) = tanh(w^2 (z1, z2) + b^2), and the output
+#: neuron is linear, z3 + z4. The one home of the seed's numbers (``network`` and the playground's
+#: preset read them).
+WEIGHTS: dict[str, tuple[tuple[list[list[float]], list[float]], ...]] = {
+    "first": (
+        ([[10.0, 0.0], [0.0, 10.0]], [0.0, 0.0]),
+        ([[1.0, 1.0], [-1.0, -1.0]], [-1.0, -1.0]),
+        ([[1.0, 1.0]], [0.0]),
+    ),
+    "second": (
+        ([[10.0, 0.0], [0.0, 10.0]], [0.0, 0.0]),
+        ([[1.0, -1.0], [-1.0, 1.0]], [1.0, 1.0]),
+        ([[1.0, 1.0]], [0.0]),
+    ),
+}
+
+
+def _weights(solution: str) -> tuple[tuple[Tensor, Tensor], ...]:
+    if solution not in WEIGHTS:
+        raise ValueError(f"unknown solution {solution!r}; choose 'first' or 'second'")
+    return tuple(
+        (tensor(w, dtype="float64"), tensor(b, dtype="float64")) for w, b in WEIGHTS[solution]
+    )
+
+
 def network(x: Tensor, solution: str = "first") -> dict[str, Tensor]:
     """Every neuron of the hand-set network for inputs x of shape (n, 2), as graph nodes."""
-    z1 = (x[:, 0] * 10.0).tanh()
-    z2 = (x[:, 1] * 10.0).tanh()
-    if solution == "first":
-        pre3 = z1 + z2 - 1.0
-        pre4 = -(z1 + z2) - 1.0
-    elif solution == "second":
-        pre3 = 1.0 + (z1 - z2)
-        pre4 = 1.0 - (z1 - z2)
-    else:
-        raise ValueError(f"unknown solution {solution!r}; choose 'first' or 'second'")
-    z3, z4 = pre3.tanh(), pre4.tanh()
-    return {"z1": z1, "z2": z2, "pre3": pre3, "z3": z3, "pre4": pre4, "z4": z4, "sum": z3 + z4}
+    (w1, b1), (w2, b2), (w3, b3) = _weights(solution)
+    hidden = ops.linear(x, w1, b1).tanh()
+    pre = ops.linear(hidden, w2, b2)
+    out = pre.tanh()
+    return {
+        "z1": hidden[:, 0],
+        "z2": hidden[:, 1],
+        "pre3": pre[:, 0],
+        "z3": out[:, 0],
+        "pre4": pre[:, 1],
+        "z4": out[:, 1],
+        "sum": ops.linear(out, w3, b3)[:, 0],
+    }
+
+
+def layered_network(solution: str = "first") -> Network:
+    """The hand-set network as a ``layered.Network`` [2, 2, 2, 1] (tanh, linear output, float64),
+    so that BP1-BP4 and the playground can run on it."""
+    net = Network([2, 2, 2, 1], activation="tanh", output="identity", dtype=np.float64)
+    for (w, b), W, B in zip(_weights(solution), net.weights, net.biases, strict=True):
+        W[...] = w.data
+        B[...] = b.data
+    return net
 
 
 def _margin(points: np.ndarray, solution: str) -> np.ndarray:
