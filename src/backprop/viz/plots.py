@@ -235,6 +235,11 @@ def plot_decision_boundaries(
         ax.set_ylabel("$x_2$")
     for label, mappable in bars.items():
         fig.colorbar(mappable, ax=axes.ravel().tolist(), label=label)
+    handles, names = max((ax.get_legend_handles_labels() for ax in axes.ravel()), key=len)
+    if handles and n == 1:
+        axes[0, 0].legend(handles, names, loc="best", fontsize=8, framealpha=0.8)
+    elif handles:
+        fig.legend(handles, names, loc="outside lower center", ncol=len(handles), frameon=False)
     if title and n > 1:
         fig.suptitle(title)
     return save(fig, path)
@@ -327,7 +332,6 @@ def _draw_boundary(
             s=_marker_size(X),
             label=f"class {c}",
         )
-    ax.legend(loc="best", fontsize=8, framealpha=0.8)
     return label, mappable
 
 
@@ -554,8 +558,10 @@ def plot_functions(
     title: str | None = None,
     xlabel: str = "x",
     ylabel: str = "y",
+    yscale: str = "linear",
 ) -> Path:
-    """Several functions of the same x on one axis, one legend entry per ``curves`` key.
+    """Several functions of the same x on one axis, one legend entry per ``curves`` key;
+    ``yscale="log"`` for a logarithmic y axis.
 
     A curve named "target" (any case) is drawn as a thick dashed black line, the reference the
     others approximate.
@@ -576,6 +582,11 @@ def plot_functions(
             ax.plot(x, v, linewidth=1.6, label=str(label))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.set_yscale(yscale)
+    if np.all(x == np.round(x)):  # epochs, unit counts: no tick at 1.5
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend()
     if title:
