@@ -1,12 +1,12 @@
 """Runnable lecture examples: ``backprop demo NAME``. Each module has a TITLE and a ``run``.
 
 ``run(out, data=None, epochs=None)`` prints what the slide shows, writes any pictures into the
-folder ``out`` and returns the key numbers as a dict (the tests assert them).
+folder ``out`` and returns the key numbers as a dict (the tests assert them). The scripts in
+``examples/`` are the same lessons written out with the public API, one per demo.
 """
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -60,12 +60,3 @@ def run_demo(
     DEMOS[name].run(folder, data=data, epochs=epochs)
     return 0
 
-
-def main(name: str, argv: list[str] | None = None) -> int:
-    """What the scripts in ``examples/`` run: ``python examples/NN_name.py [FOLDER [EPOCHS]]``
-    runs demo ``name`` with its pictures in FOLDER/name (default backprop-out/name); EPOCHS
-    overrides the number of epochs of a demo that trains."""
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("backprop-out")
-    epochs = int(args[1]) if len(args) > 1 else None
-    return run_demo(name, out=out, epochs=epochs)

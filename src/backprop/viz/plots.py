@@ -235,7 +235,8 @@ def plot_decision_boundaries(
         ax.set_ylabel("$x_2$")
     for label, mappable in bars.items():
         fig.colorbar(mappable, ax=axes.ravel().tolist(), label=label)
-    handles, names = max((ax.get_legend_handles_labels() for ax in axes.ravel()), key=len)
+    legends = [ax.get_legend_handles_labels() for ax in axes.ravel()]
+    handles, names = max(legends, key=lambda entries: len(entries[0]))
     if handles and n == 1:
         axes[0, 0].legend(handles, names, loc="best", fontsize=8, framealpha=0.8)
     elif handles:
