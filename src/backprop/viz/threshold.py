@@ -15,6 +15,8 @@ from .plots import CLASS_COLOURS, PathLike
 
 __all__ = ["ThresholdUnits", "plot_threshold_units"]
 
+WRONG = "#ff7f00"  # the ring around a wrongly classified input: orange, on red or blue
+
 
 @dataclass(frozen=True)
 class ThresholdUnits:
@@ -90,9 +92,7 @@ def plot_threshold_units(
         wrong = panel.outputs(X) != targets
         for c in (0, 1):
             ax.scatter(*X[targets == c].T, s=160, color=CLASS_COLOURS[c], edgecolors="k", zorder=3)
-        ax.scatter(
-            *X[wrong].T, s=520, facecolors="none", edgecolors="#ff7f00", linewidths=3, zorder=4
-        )
+        ax.scatter(*X[wrong].T, s=520, facecolors="none", edgecolors=WRONG, linewidths=3, zorder=4)
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_aspect("equal")
@@ -104,36 +104,15 @@ def plot_threshold_units(
         ax.set_axis_off()
     for ax in axes[-1]:
         ax.set_xlabel("$x_1$")
+    dot = {"marker": "o", "linestyle": "", "markersize": 10, "markeredgecolor": "k"}
     legend = [
+        Line2D([], [], color=CLASS_COLOURS[1], label="target 1", **dot),
+        Line2D([], [], color=CLASS_COLOURS[0], label="target 0", **dot),
         Line2D(
             [],
             [],
-            marker="o",
-            linestyle="",
-            markersize=10,
-            color=CLASS_COLOURS[1],
-            markeredgecolor="k",
-            label="target 1",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="",
-            markersize=10,
-            color=CLASS_COLOURS[0],
-            markeredgecolor="k",
-            label="target 0",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            linestyle="",
-            markersize=14,
+            **{**dot, "markersize": 14, "markeredgecolor": WRONG, "markeredgewidth": 3},
             markerfacecolor="none",
-            markeredgecolor="#ff7f00",
-            markeredgewidth=3,
             label="output wrong",
         ),
         Line2D([], [], color="k", linewidth=2, label="$w_1 x_1 + w_2 x_2 + b = 0$"),
