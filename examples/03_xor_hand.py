@@ -46,7 +46,7 @@ picture = bp.viz.plot_decision_boundary(
     X,
     y,
     out / "xor_hand.png",
-    title="hand-set tanh network: z3 = tanh(z1 + z2 - 1), z4 = tanh(-(z1 + z2) - 1)",
+    title="the notes' hand-set tanh network on the XOR quadrants",
     score="network output z3 + z4",  # a sum of two tanh, not a probability
     threshold=-1.0,
 )
