@@ -59,4 +59,3 @@ def run_demo(
     folder.mkdir(parents=True, exist_ok=True)
     DEMOS[name].run(folder, data=data, epochs=epochs)
     return 0
-

@@ -241,7 +241,7 @@ def plot_decision_boundaries(
         axes[0, 0].legend(handles, names, loc="best", fontsize=8, framealpha=0.8)
     elif handles:
         fig.legend(handles, names, loc="outside lower center", ncol=len(handles), frameon=False)
-    if title and n > 1:
+    if title:
         fig.suptitle(title)
     return save(fig, path)
 
