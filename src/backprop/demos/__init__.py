@@ -1,8 +1,7 @@
 """Runnable lecture examples: ``backprop demo NAME``. Each module has a TITLE and a ``run``.
 
 ``run(out, data=None, epochs=None)`` prints what the slide shows, writes any pictures into the
-folder ``out`` and returns the key numbers as a dict (the tests assert them). The scripts in
-``examples/`` are the same lessons written out with the public API, one per demo.
+folder ``out`` and returns the key numbers as a dict (the tests assert them).
 """
 
 from __future__ import annotations
