@@ -49,10 +49,11 @@ def plot_threshold_units(
     title: str | None = None,
     columns: int = 4,
 ) -> Path:
-    """One panel per entry (its key is the panel's title): the region where the units output 1
-    shaded red, 0 blue, each unit's line w1 x1 + w2 x2 + b = 0 in black, the inputs coloured by
-    their target and ringed where the output is wrong. A unit with w = 0 has no line: its output
-    is the same everywhere, and the panel says so."""
+    """One panel per entry (its key is the panel's title), over the square [-0.5, 1.5]^2 around
+    Boolean inputs: the region where the units output 1 shaded red, 0 blue, each unit's line
+    w1 x1 + w2 x2 + b = 0 in black, the inputs coloured by their target and ringed where the
+    output is wrong. A unit with w = 0 has no line: its output is the same everywhere, and the
+    panel says so."""
     check_path(path)
     if not panels:
         raise ValueError("plot_threshold_units: no panels to draw")
