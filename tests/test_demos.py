@@ -9,6 +9,7 @@ gradients of seed 003, Nielsen's network of seed 004.
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,45 @@ def assert_png(path: Path) -> None:
     assert data.startswith(PNG_MAGIC) and len(data) > 1000, path
 
 
+@pytest.fixture
+def figures(monkeypatch):
+    """{file name: every text the figure shows} for each figure saved during the test, each
+    checked to lie wholly inside its figure (no title cut off)."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    texts: dict[str, list[str]] = {}
+    savefig = Figure.savefig
+
+    def recording_savefig(fig, fname, *args, **kwargs):
+        savefig(fig, fname, *args, **kwargs)
+        fig.canvas.draw()
+        renderer, box = fig.canvas.get_renderer(), fig.bbox
+        shown = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+        ticks = {  # matplotlib keeps the labels of ticks outside the view, undrawn
+            id(label)
+            for ax in fig.axes
+            for axis in (ax.xaxis, ax.yaxis)
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+            for label in (tick.label1, tick.label2)
+        }
+        for text in (t for t in shown if id(t) not in ticks):
+            extent = text.get_window_extent(renderer)
+            inside = extent.x0 >= box.x0 - 1 and extent.x1 <= box.x1 + 1
+            assert inside and extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, (
+                f"{Path(fname).name}: {text.get_text()!r} is cut off"
+            )
+        texts[Path(fname).name] = [t.get_text() for t in shown]
+
+    monkeypatch.setattr(Figure, "savefig", recording_savefig)
+    return texts
+
+
+def shows(texts: list[str], wanted: str) -> bool:
+    """Whether one of a figure's texts contains ``wanted``."""
+    return any(wanted in text for text in texts)
+
+
 # ---------------------------------------------------------------------- the command line
 def test_demo_list_names_the_lectures_in_order():
     result = subprocess.run(
@@ -69,7 +109,7 @@ def test_demo_list_names_the_lectures_in_order():
 
 
 # ---------------------------------------------------------------------- 1. neuron
-def test_neuron_pre_activation_and_activations(tmp_path, capsys):
+def test_neuron_pre_activation_and_activations(tmp_path, capsys, figures):
     r = run_demo("neuron", tmp_path)
     a = sum(z * w for z, w in zip(r["inputs"], r["weights"], strict=True)) + r["bias"]
     assert r["a"] == pytest.approx(a) == pytest.approx(0.5)
@@ -98,10 +138,15 @@ def test_neuron_pre_activation_and_activations(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "a = (1)(0.8) + (-2)(0.3) + (0.5)(-1.2) + 0.9 = 0.5" in out
     assert_png(tmp_path / "neuron" / "activations.png")
+    # Seed 000's notation: z = g(a) of the pre-activation a.
+    texts = figures["activations.png"]
+    for wanted in ("g(a)", "g'(a)", "pre-activation a"):
+        assert wanted in texts
+    assert not shows(texts, "g(z)") and not shows(texts, "g'(z)")
 
 
 # ---------------------------------------------------------------------- 2. gates
-def test_gates_truth_tables_and_perceptron_rule(tmp_path, capsys):
+def test_gates_truth_tables_and_perceptron_rule(tmp_path, capsys, figures):
     r = run_demo("gates", tmp_path)
     for gate in ("and", "or", "nand", "xor"):
         assert tuple(r["hand"][gate]) == GATES[gate]
@@ -117,6 +162,23 @@ def test_gates_truth_tables_and_perceptron_rule(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "PerceptronNotConverged" in out
     assert " 0   1    0   1     1    1" in out  # the XOR row (0, 1) of the truth table
+    assert "predicts 0 0 0 0 for the target 0 1 1 0" in out
+    # The picture: every gate's line over the four inputs, XOR's failure and its two layers.
+    assert r["files"] == [tmp_path / "gates" / "gates.png"]
+    assert_png(r["files"][0])
+    titles = [t for t in figures["gates.png"] if "wrong" in t]
+    assert titles == [
+        "AND, hand-set: 1 x1 + 1 x2 - 1.5 > 0\n0 of 4 wrong",
+        "OR, hand-set: 1 x1 + 1 x2 - 0.5 > 0\n0 of 4 wrong",
+        "NAND, hand-set: -1 x1 - 1 x2 + 1.5 > 0\n0 of 4 wrong",
+        "XOR = AND(OR, NAND): two layers,\nthe OR and NAND lines\n0 of 4 wrong",
+        "AND, rule: learned in 10 epochs\n2 x1 + 2 x2 - 3 > 0\n0 of 4 wrong",
+        "OR, rule: learned in 5 epochs\n2 x1 + 2 x2 - 1 > 0\n0 of 4 wrong",
+        "NAND, rule: learned in 10 epochs\n-2 x1 - 2 x2 + 3 > 0\n0 of 4 wrong",
+        "XOR, rule: NOT learned in 100 epochs\n0 x1 + 0 x2 + 0 > 0\n2 of 4 wrong",
+        "output wrong",
+    ]
+    assert "w = 0: no line,\nthe same output everywhere" in figures["gates.png"]
 
 
 def test_gates_prints_its_truth_table_exactly_through_the_shared_renderer(tmp_path, capsys):
@@ -159,6 +221,16 @@ def test_demos_print_tables_with_the_one_renderer(name):
 def xor_hand(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demos")
     return run_demo("xor-hand", folder), folder / "xor-hand"
+
+
+def test_xor_hand_colour_bar_shows_the_sum_it_thresholds(tmp_path, figures):
+    run_demo("xor-hand", tmp_path)
+    for name, threshold in (("xor_hand.png", "-1"), ("xor_hand_second.png", "1")):
+        texts = figures[name]
+        assert "network output z3 + z4" in texts  # the colour bar: the sum itself
+        assert f"boundary: network output z3 + z4 = {threshold}" in texts
+        assert not shows(texts, "P(class 1)")
+        assert_png(tmp_path / "xor-hand" / name)
 
 
 def _column(rows, key):
@@ -255,7 +327,7 @@ def test_xor_hand_prints_the_seed_tables(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------- 4. xor-learned
-def test_xor_learned_different_seeds_give_different_solutions(tmp_path):
+def test_xor_learned_different_seeds_give_different_solutions(tmp_path, figures):
     r = run_demo("xor-learned", tmp_path)
     solved = [seed for seed, acc in r["accuracy"].items() if acc == 1.0]
     assert len(solved) >= 3
@@ -267,17 +339,44 @@ def test_xor_learned_different_seeds_give_different_solutions(tmp_path):
     for seed in solved:
         # Each hidden neuron computes a linearly separable gate, never XOR itself.
         assert not set(r["hidden_gates"][seed]) & {"XOR", "XNOR"}
+    folder = tmp_path / "xor-learned"
+    assert r["files"] == [folder / "xor_learned.png", folder / "xor_learned_loss.png"]
+    for path in r["files"]:
+        assert_png(path)
+    regions, losses = figures["xor_learned.png"], figures["xor_learned_loss.png"]
+    for seed in r["seeds"]:
+        gates = " | ".join(r["hidden_gates"][seed])
+        assert f"seed {seed}: {r['accuracy'][seed]:.0%} right\n{gates}" in regions
+        assert f"seed {seed} ({r['accuracy'][seed]:.0%} right)" in losses
+    assert "P(class 1) = σ(output)" in regions and "boundary: P(class 1) = 0.5" in regions
+    assert "loss (log scale)" in losses
+    # The stuck starts' losses level off far above the solved ones'.
+    stuck = [r["runs"][seed]["losses"][-1] for seed in r["seeds"] if seed not in solved]
+    assert min(stuck, default=1.0) > 10 * max(r["runs"][seed]["losses"][-1] for seed in solved)
 
 
 # ---------------------------------------------------------------------- 5. linear
-def test_linear_network_collapses_and_cannot_learn_xor(tmp_path):
+def test_linear_network_collapses_and_cannot_learn_xor(tmp_path, capsys, figures):
     r = run_demo("linear", tmp_path, epochs=300)
     assert r["max_abs_difference"] < 1e-12
     assert np.array(r["collapsed_W"]).shape == (1, 2)
+    assert np.max(np.abs(r["collapsed_W"])) < 5e-7  # the logistic loss's best line: W = 0
     assert r["linear_accuracy"] <= 0.75
     assert r["tanh_accuracy"] == 1.0
+    folder = tmp_path / "linear"
+    assert r["files"] == [folder / "linear_xor.png", folder / "tanh_xor.png"]
     for path in r["files"]:
         assert_png(path)
+    out = capsys.readouterr().out
+    assert "[-0.000000 +0.000000]" not in out and "b3 = +0.000000" not in out
+    assert "(W and b are zero to 6 decimals: W x + b = 0, P(class 1) = 1/2, for every x)" in out
+    W = r["collapsed_W"][0]
+    assert f"W = W3 W2 W1 = [{W[0]:+.6g} {W[1]:+.6g}]" in out
+    # A constant output has no decision line; the tanh network's has one.
+    linear, tanh = figures["linear_xor.png"], figures["tanh_xor.png"]
+    assert "P(class 1) = σ(output) = 0.5 everywhere:\nno decision boundary" in linear
+    assert not shows(linear, "boundary: ")
+    assert "boundary: P(class 1) = 0.5" in tanh and not shows(tanh, "no decision boundary")
 
 
 # ---------------------------------------------------------------------- 6. approximation
@@ -310,14 +409,26 @@ def test_graph_forward_and_backward_values(tmp_path, capsys):
 
 # ---------------------------------------------------------------------- 8. output-codings
 @pytest.mark.slow
-def test_output_codings_one_hot_wins(tmp_path):
-    r = run_demo("output-codings", tmp_path, epochs=5)
+def test_output_codings_one_hot_wins(tmp_path, figures):
+    r = run_demo("output-codings", tmp_path, epochs=3)
     acc = r["accuracy"]
     assert set(acc) == {"one-hot", "binary", "regression"}
     assert acc["one-hot"] >= 0.85
     assert acc["one-hot"] > acc["binary"] > acc["regression"]
     assert acc["one-hot"] > acc["regression"] + 0.2
     assert [r["details"][c]["outputs"] for c in ("one-hot", "binary", "regression")] == [10, 4, 1]
+    # The picture: each coding's test accuracy after every epoch, ending at the printed one.
+    for coding, curve in r["curves"].items():
+        assert len(curve) == 3 and curve[-1] == acc[coding]
+    folder = tmp_path / "output-codings"
+    assert r["files"] == [folder / "output_codings.png", folder / "regression_confusion.png"]
+    for path in r["files"]:
+        assert_png(path)
+    texts = figures["output_codings.png"]
+    assert f"one-hot: 10 neurons, softmax + NLL, argmax ({acc['one-hot']:.0%})" in texts
+    assert f"regression: 1 linear neuron, squared error ({acc['regression']:.0%})" in texts
+    assert "test accuracy" in texts and "epoch" in texts
+    assert shows(figures["regression_confusion.png"], "errors are off by one")
 
 
 # ---------------------------------------------------------------------- 9. numerical-gradient
@@ -335,7 +446,7 @@ def test_numerical_gradient_costs_two_forward_passes_per_parameter_and_agrees(tm
 
 # ---------------------------------------------------------------------- 10. nielsen
 @pytest.mark.slow
-def test_nielsen_layered_and_graph_engine_agree(tmp_path, capsys):
+def test_nielsen_layered_and_graph_engine_agree(tmp_path, capsys, figures):
     r = run_demo("nielsen", tmp_path, epochs=3)
     layered, graph = r["layered_accuracy"], r["graph_accuracy"]
     assert len(layered) == len(graph) == 3
@@ -350,6 +461,15 @@ def test_nielsen_layered_and_graph_engine_agree(tmp_path, capsys):
         assert r["fashion_accuracy"] is None and "apt-get install dataset-fashion-mnist" in out
     for path in r["files"]:
         assert_png(path)
+    # Both cost columns are the mean of the epoch's mini-batch costs, and the caption says so.
+    assert r["cost_difference"] < 1e-6
+    assert "Both cost columns are the same quantity" in out
+    assert "on the whole training set" not in out
+    # The title fits (the figures fixture checks every text lies inside its figure).
+    assert "784-30-10 sigmoid network on mnist-5k\nquadratic cost, m = 10, η = 3" in " ".join(
+        figures["accuracy.png"]
+    )
+    assert "weight / the unit's largest |w|" in figures["hidden_units.png"]  # the colour bar
 
 
 # ---------------------------------------------------------------------- the scripts in examples/
@@ -358,22 +478,46 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def test_every_demo_has_an_example_script_in_lecture_order():
     scripts = sorted(p.name for p in EXAMPLES.glob("*.py"))
-    assert [s[3:-3].replace("_", "-") for s in scripts] == LECTURE_ORDER[1:]
+    assert [s[3:-3].replace("_", "-") for s in scripts] == LECTURE_ORDER
+    assert [s[:2] for s in scripts] == [f"{i:02d}" for i in range(len(LECTURE_ORDER))]
     for script in scripts:
-        assert f'main("{script[3:-3].replace("_", "-")}")' in (EXAMPLES / script).read_text()
+        text = (EXAMPLES / script).read_text()
+        assert "import backprop as bp\n" in text
+        # Public API only: no demo module, nothing private.
+        assert "demos" not in text and "._" not in text and "from backprop" not in text
 
 
-@pytest.mark.parametrize("script", ["03_xor_hand.py", "07_graph.py"])
+#: script: (arguments after FOLDER that keep it quick, the pictures it writes)
+EXAMPLE_RUNS = {
+    "00_mnist.py": (["1"], ["loss.png", "hidden_units.png", "misclassified.png", "confusion.png"]),
+    "01_neuron.py": ([], ["activations.png"]),
+    "02_gates.py": ([], ["gates.png"]),
+    "03_xor_hand.py": ([], ["xor_hand.png"]),
+    "04_xor_learned.py": (["20"], ["xor_learned.png", "xor_learned_loss.png"]),
+    "05_linear.py": (["20"], ["linear_vs_tanh.png"]),
+    "06_approximation.py": (["20"], ["approximation.png"]),
+    "07_graph.py": ([], ["graph.png"] if shutil.which("dot") else []),
+    "08_output_codings.py": (["1"], ["output_codings.png"]),
+    "09_numerical_gradient.py": ([], ["timings.png"]),
+    "10_nielsen.py": (["1"], ["accuracy.png", "hidden_units.png"]),
+}
+
+
+def test_every_example_script_has_a_run_below():
+    assert sorted(EXAMPLE_RUNS) == sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+
+@pytest.mark.parametrize("script", sorted(EXAMPLE_RUNS))
 def test_example_scripts_run(script, tmp_path):
+    arguments, pictures = EXAMPLE_RUNS[script]
+    folder = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, str(EXAMPLES / script), str(tmp_path)],
+        [sys.executable, str(EXAMPLES / script), str(folder), *arguments],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    name = script[3:-3].replace("_", "-")
-    pictures = list((tmp_path / name).glob("*.png"))
-    assert pictures
+    assert sorted(p.name for p in folder.glob("*.png")) == sorted(pictures)
     for picture in pictures:
-        assert_png(picture)
+        assert_png(folder / picture)

@@ -72,6 +72,7 @@ def test_tol_stops_at_the_convergence_test():
     h = fit(model, X, y, loss="cross_entropy", optimizer=optim.SGD(model.parameters(), lr=0.5),
             epochs=5000, tol=1e-4)
     assert h.stop_reason == "tol"
+    assert h.stopped_because() == "the cost converged: |C - C_prev| < tol"
     assert h.epochs_run < 5000
     assert abs(h.loss[-1] - h.loss[-2]) < 1e-4
     assert all(abs(a - b) >= 1e-4 for a, b in zip(h.loss[:-2], h.loss[1:-1], strict=True))
@@ -87,6 +88,10 @@ def test_early_stopping_restores_the_best_weights():
     best = int(np.argmin(h.val_loss))
     assert h.best_epoch == best + 1
     assert h.epochs_run == h.best_epoch + 10
+    assert h.stopped_because() == (
+        f"early stopping: the validation cost had not improved since epoch {h.best_epoch}, "
+        f"whose weights were restored"
+    )
     with bp.no_grad():
         restored = nn.CrossEntropyLoss()(model(Xv), yv).item()
     assert restored == pytest.approx(h.val_loss[best], rel=1e-5)
@@ -181,6 +186,7 @@ def test_validation_fraction_and_accuracy_history():
             epochs=30, batch_size=32, validation_fraction=0.2, seed=0)
     assert len(h.val_loss) == len(h.val_accuracy) == len(h.loss) == 30
     assert h.val_accuracy[-1] > 0.9 and h.stop_reason == "epochs"
+    assert h.stopped_because() == "it ran all 30 epochs it was given"
     assert [row["epoch"] for row in h.rows()] == list(range(1, 31))
 
 

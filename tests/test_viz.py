@@ -130,6 +130,9 @@ def blobs(n: int = 60, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+
+
 def digits(n: int = 12, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).random((n, 64))
 
@@ -153,6 +156,17 @@ PLOTS = {
     ),
     "boundary_layered_network": lambda p: viz.plot_decision_boundary(
         Network([2, 3, 1], seed=0), *blobs(), p, resolution=40
+    ),
+    "boundary_named_score": lambda p: viz.plot_decision_boundary(
+        lambda g: g[:, 0] * g[:, 1], *blobs(), p, resolution=40, score="x1 x2", threshold=0.5
+    ),
+    "boundaries_side_by_side": lambda p: viz.plot_decision_boundaries(
+        {"scores": lambda g: g[:, 0] - g[:, 1], "constant": lambda g: 0.0 * g[:, 0] + 0.3},
+        *blobs(), p, resolution=40, title="two models",
+    ),
+    "threshold_units": lambda p: viz.plot_threshold_units(
+        {"AND": viz.ThresholdUnits(GATE_INPUTS, [0, 0, 0, 1], [(1.0, 1.0, -1.5)]),
+         "none": viz.ThresholdUnits(GATE_INPUTS, [0, 1, 1, 0], [(0.0, 0.0, 0.0)])}, p,
     ),
     "activations": lambda p: viz.plot_activations(p, z=np.linspace(-3, 3, 61)),
     "hidden_units": lambda p: viz.plot_hidden_units(
@@ -244,6 +258,63 @@ def test_decision_boundary_input_checks(tmp_path: Path) -> None:
         viz.plot_decision_boundary(lambda g: g[:, 0], X, y[:-1], tmp_path / "b.png")
     with pytest.raises(TypeError, match="Module"):
         viz.plot_decision_boundary("not a model", X, y, tmp_path / "b.png")
+
+
+def figure_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """{file name: the texts of the figure} for every figure saved from now on."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    texts: dict[str, list[str]] = {}
+    savefig = Figure.savefig
+
+    def recording_savefig(fig, fname, *args, **kwargs):
+        texts[Path(fname).name] = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        return savefig(fig, fname, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", recording_savefig)
+    return texts
+
+
+def test_decision_boundary_labels_what_it_draws(tmp_path: Path, monkeypatch) -> None:
+    texts = figure_texts(monkeypatch)
+    X, y = blobs()
+    viz.plot_decision_boundary(lambda g: g[:, 0], X, y, tmp_path / "logit.png", resolution=20)
+    assert "P(class 1) = σ(output)" in texts["logit.png"]
+    assert "boundary: P(class 1) = 0.5" in texts["logit.png"]
+    viz.plot_decision_boundary(lambda g: g[:, 0] * 0 + 0.5, X, y, tmp_path / "flat.png")
+    assert "P(class 1) = 0.5 everywhere:\nno decision boundary" in texts["flat.png"]
+    assert not any(t.startswith("boundary") for t in texts["flat.png"])
+    viz.plot_decision_boundary(lambda g: g[:, 0] + 3.0, X, y, tmp_path / "score.png",
+                               score="z3 + z4", threshold=-1.0)  # fmt: skip
+    assert "z3 + z4" in texts["score.png"] and "boundary: z3 + z4 = -1" in texts["score.png"]
+    assert not any("P(class 1)" in t for t in texts["score.png"])
+
+
+def test_threshold_units_count_the_wrong_inputs(tmp_path: Path, monkeypatch) -> None:
+    texts = figure_texts(monkeypatch)
+    xor = [0, 1, 1, 0]
+    panels = {
+        "OR on XOR": viz.ThresholdUnits(GATE_INPUTS, xor, [(1.0, 1.0, -0.5)]),
+        "two layers": viz.ThresholdUnits(
+            GATE_INPUTS, xor, [(1.0, 1.0, -0.5), (-1.0, -1.0, 1.5)],
+            predict=lambda x: (x.sum(axis=1) > 0.5) & (x.sum(axis=1) < 1.5),
+        ),
+    }  # fmt: skip
+    assert_image(tmp_path / "t.png", viz.plot_threshold_units(panels, tmp_path / "t.png"))
+    assert "OR on XOR\n1 of 4 wrong" in texts["t.png"]
+    assert "two layers\n0 of 4 wrong" in texts["t.png"]
+    with pytest.raises(ValueError, match="predict="):
+        two_lines = [(1.0, 1.0, 0.0), (1.0, 1.0, 1.0)]
+        viz.ThresholdUnits(GATE_INPUTS, xor, two_lines).outputs(GATE_INPUTS)
+
+
+def test_hidden_units_have_an_honest_colour_bar(tmp_path: Path, monkeypatch) -> None:
+    texts = figure_texts(monkeypatch)
+    weight = np.array([np.linspace(-2.0, 1.0, 16), np.linspace(0.0, 0.5, 16)])
+    viz.plot_hidden_units(weight, tmp_path / "h.png", shape=(4, 4))
+    assert "weight / the unit's largest |w|" in texts["h.png"]
+    assert "unit 0: |w| ≤ 2" in texts["h.png"] and "unit 1: |w| ≤ 0.5" in texts["h.png"]
 
 
 def test_hidden_units_accepts_layers_and_checks_shape(tmp_path: Path) -> None:

@@ -79,6 +79,23 @@ class History:
     def from_dict(cls, d: dict[str, Any]) -> History:
         return cls(**d)
 
+    def stopped_because(self) -> str:
+        """Why training stopped, in words: "it ran all 10 epochs it was given", ..."""
+        if self.stop_reason == "epochs":
+            return f"it ran all {self.epochs_run} epochs it was given"
+        if self.stop_reason == "tol":
+            return "the cost converged: |C - C_prev| < tol"
+        if self.stop_reason == "early_stopping":
+            return (
+                f"early stopping: the validation cost had not improved since epoch "
+                f"{self.best_epoch}, whose weights were restored"
+            )
+        if self.stop_reason == "callback":
+            return "a callback asked to stop"
+        if self.stop_reason == "stop_requested":
+            return f"a stop was requested, after step {self.steps_in_last_epoch} of the epoch"
+        return "it has not run"
+
     def rows(self) -> list[dict[str, float]]:
         """One dict per epoch (epoch, loss, and whatever else was recorded), e.g. for CSV."""
         columns = {

@@ -7,7 +7,6 @@ folder ``out`` and returns the key numbers as a dict (the tests assert them). A 
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
@@ -63,13 +62,3 @@ def run_demo(
     folder.mkdir(parents=True, exist_ok=True)
     demo.run(folder, data=data, epochs=epochs)
     return 0
-
-
-def main(name: str, argv: list[str] | None = None) -> int:
-    """What the scripts in ``examples/`` run: ``python examples/NN_name.py [FOLDER [EPOCHS]]``
-    runs demo ``name`` with its pictures in FOLDER/name (default backprop-out/name); EPOCHS
-    overrides the number of epochs of a demo that trains."""
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("backprop-out")
-    epochs = int(args[1]) if len(args) > 1 else None
-    return run_demo(name, out=out, epochs=epochs)

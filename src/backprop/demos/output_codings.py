@@ -9,6 +9,9 @@ layer, optimizer, mini-batches and epochs, each with its coding's natural loss:
   thresholded bits spell, and the 6 codes 10..15 that name no digit count as errors.
 * 1 regression neuron: the digit's value as a number (squared error); the prediction is rounded
   and clipped to 0..9. It forces an order on the classes: a 4 must look "between" a 3 and a 5.
+
+The pictures: the three codings' test accuracy after every epoch (output_codings.png) and the
+regression neuron's confusion matrix, its errors next to the diagonal (regression_confusion.png).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ..explain.tables import render_table
 from ..nn import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, mlp
 from ..tensor import Tensor, no_grad
 from ..train import fit
-from ..viz import confusion_matrix
+from ..viz import confusion_matrix, plot_confusion_matrix, plot_functions
 
 TITLE = "MNIST output codings: 10 one-hot neurons vs 4-bit binary code vs 1 regression"
 
@@ -75,8 +78,17 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
     )
     accuracy: dict[str, float] = {}
     details: dict[str, dict[str, Any]] = {}
+    curves: dict[str, list[float]] = {}
     for coding, (k, loss, targets) in CODINGS.items():
         model = mlp([n_in, HIDDEN, k], activation="sigmoid", seed=0)
+        curves[coding] = []
+
+        def test_accuracy(epoch: int, logs: dict[str, float], model=model, coding=coding) -> None:
+            """After each epoch: the share of test images whose decoded output is their digit."""
+            with no_grad():
+                scores = model(Tensor(dataset.X_test)).data
+            curves[coding].append(float(np.mean(_decode(coding, scores) == dataset.y_test)))
+
         history = fit(
             model,
             dataset.X_train,
@@ -86,6 +98,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
             epochs=n_epochs,
             batch_size=BATCH,
             seed=0,
+            callbacks=[test_accuracy],
         )
         with no_grad():
             scores = model(Tensor(dataset.X_test)).data
@@ -130,6 +143,33 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         print(f"\n{best} wins this run (usually one-hot does; try more epochs).")
     seconds = sum(d["seconds"] for d in details.values())
     print(f"(training took {seconds:.1f} s in all)")
+    files = [
+        plot_functions(
+            np.arange(1, n_epochs + 1),
+            {
+                f"{coding}: {DESCRIPTION[coding]} ({accuracy[coding]:.0%})": curve
+                for coding, curve in curves.items()
+            },
+            out / "output_codings.png",
+            title=f"{name}: test accuracy of the three output codings ({n_in}-{HIDDEN}-K)",
+            xlabel="epoch",
+            ylabel="test accuracy",
+        ),
+        plot_confusion_matrix(
+            dataset.y_test,
+            details["regression"]["predicted"],
+            out / "regression_confusion.png",
+            labels=list(range(10)),
+            title=f"1 regression neuron: {off_by_one} of its {wrong} errors are off by one",
+        ),
+    ]
+    print(f"\nwrote {', '.join(p.name for p in files)} to {out}/")
     for d in details.values():
         d.pop("predicted")
-    return {"accuracy": accuracy, "details": details, "epochs": n_epochs}
+    return {
+        "accuracy": accuracy,
+        "details": details,
+        "epochs": n_epochs,
+        "curves": curves,
+        "files": files,
+    }

@@ -123,9 +123,11 @@ def classify(points: np.ndarray, solution: str = "first") -> np.ndarray:
     return (_margin(points, solution) > 0).astype(np.int64)
 
 
-def red_probability(points: np.ndarray, solution: str = "first") -> np.ndarray:
-    """A soft score for the picture: sigma(5 * margin), 1/2 exactly on the threshold."""
-    return 1.0 / (1.0 + np.exp(-5.0 * _margin(points, solution)))
+def output(points: np.ndarray, solution: str = "first") -> np.ndarray:
+    """The network's output z3 + z4 at each row of ``points`` (a sum of two tanh, not a
+    probability)."""
+    with no_grad():
+        return network(tensor(np.asarray(points), dtype="float64"), solution)["sum"].data
 
 
 def _sign(v: float) -> str:
@@ -207,11 +209,13 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         name = "xor_hand.png" if solution == "first" else "xor_hand_second.png"
         files.append(
             plot_decision_boundary(
-                lambda points, s=solution: red_probability(points, s),
+                lambda points, s=solution: output(points, s),
                 X,
                 y,
                 out / name,
                 title=f"hand-set tanh network, {solution} solution: z3 = {spec['z3']}",
+                score="network output z3 + z4",
+                threshold=(spec["blue"] + spec["red"]) / 2,
             )
         )
     print("Two different weight settings solve the same problem: multiple solutions, just like")

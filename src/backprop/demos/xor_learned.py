@@ -5,7 +5,8 @@ the XOR truth table from different random initial weights. The runs that succeed
 *different* weights: each hidden neuron becomes some linearly separable gate (OR, NAND,
 "x1 and not x2", ...) and the output combines the two, just as OR and NAND feed AND in the
 hand-built network. Some starts get stuck in a local minimum and never separate XOR: the loss
-surface has many minima, "just like multiple local maxima".
+surface has many minima, "just like multiple local maxima". The pictures: each start's decision
+regions over the four corners (xor_learned.png) and its loss per epoch (xor_learned_loss.png).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..explain.tables import render_table
 from ..nn import BCEWithLogitsLoss, mlp
 from ..tensor import Tensor, no_grad
 from ..train import fit
+from ..viz import plot_decision_boundaries, plot_functions
 
 TITLE = "XOR learned from random starts: different seeds, different weight solutions"
 
@@ -78,6 +80,8 @@ def train(seed: int, epochs: int = EPOCHS, hidden: int = HIDDEN) -> dict[str, An
         "predicted": predicted.tolist(),
         "accuracy": float(np.mean(predicted == y)),
         "hidden_gates": gates,
+        "losses": list(history.loss),
+        "model": model,
     }
 
 
@@ -140,7 +144,10 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         "Different starts, different weights, the same function on the four corners: XOR has "
         "many solutions,\nas the notes' two hand-set networks already showed."
     )
+    files = _plot(runs, out)
+    print(f"\nwrote {', '.join(p.name for p in files)} to {out}/")
     return {
+        "files": files,
         "seeds": list(SEEDS),
         "accuracy": {r["seed"]: r["accuracy"] for r in runs},
         "hidden_weights": {r["seed"]: r["W1"].tolist() for r in runs},
@@ -148,3 +155,32 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         "solutions": solutions,
         "runs": runs,
     }
+
+
+def _plot(runs: list[dict[str, Any]], out: Path) -> list[Path]:
+    """Each start's decision regions on the four corners, and its loss curve."""
+    X, y = xor()
+    titles = [
+        f"seed {r['seed']}: {r['accuracy']:.0%} right\n{' | '.join(r['hidden_gates'])}"
+        for r in runs
+    ]
+    regions = plot_decision_boundaries(
+        {title: r["model"] for title, r in zip(titles, runs, strict=True)},
+        X,
+        y,
+        out / "xor_learned.png",
+        resolution=100,
+        title="XOR learned by a 2-2-1 tanh network from 8 random starts: "
+        "different weights, different hidden gates",
+    )
+    epochs = np.arange(1, len(runs[0]["losses"]) + 1)
+    losses = plot_functions(
+        epochs,
+        {f"seed {r['seed']} ({r['accuracy']:.0%} right)": r["losses"] for r in runs},
+        out / "xor_learned_loss.png",
+        title="Logistic loss per epoch: the stuck starts level off in a local minimum",
+        xlabel="epoch",
+        ylabel="loss (log scale)",
+        yscale="log",
+    )
+    return [regions, losses]

@@ -7,7 +7,9 @@ matplotlib's global backend is left alone. matplotlib is imported only when a pl
 
 * :func:`graph_dot`, :func:`render_graph` -- the computational graph (Graphviz)
 * :func:`plot_history` -- loss and accuracy curves
-* :func:`plot_decision_boundary` -- predicted regions of 2-D data
+* :func:`plot_decision_boundary`, :func:`plot_decision_boundaries` -- predicted regions of 2-D
+  data, for one model or several side by side
+* :func:`plot_threshold_units` -- perceptrons' decision lines over the gates' four inputs
 * :func:`plot_activations` -- threshold, sigmoid, tanh, ReLU, linear and their derivatives
 * :func:`plot_hidden_units` -- each hidden unit's weights as an image
 * :func:`confusion_matrix`, :func:`format_confusion_matrix`, :func:`plot_confusion_matrix`
@@ -21,14 +23,17 @@ from .plots import (
     activation_curves,
     plot_activations,
     plot_approximation,
+    plot_decision_boundaries,
     plot_decision_boundary,
     plot_functions,
     plot_hidden_units,
     plot_history,
     plot_misclassified,
 )
+from .threshold import ThresholdUnits, plot_threshold_units
 
 __all__ = [
+    "ThresholdUnits",
     "activation_curves",
     "confusion_matrix",
     "format_confusion_matrix",
@@ -36,10 +41,12 @@ __all__ = [
     "plot_activations",
     "plot_approximation",
     "plot_confusion_matrix",
+    "plot_decision_boundaries",
     "plot_decision_boundary",
     "plot_functions",
     "plot_hidden_units",
     "plot_history",
     "plot_misclassified",
+    "plot_threshold_units",
     "render_graph",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "activation_curves",
     "plot_activations",
     "plot_approximation",
+    "plot_decision_boundaries",
     "plot_decision_boundary",
     "plot_functions",
     "plot_hidden_units",
@@ -150,6 +151,8 @@ def plot_decision_boundary(
     path: PathLike,
     resolution: int = 200,
     title: str | None = None,
+    score: str | None = None,
+    threshold: float = 0.0,
 ) -> Path:
     """Filled contour of what ``model`` predicts over the plane of 2-D data, and the points.
 
@@ -157,8 +160,35 @@ def plot_decision_boundary(
     ``layered.Network`` (its ``feedforward``) or any callable mapping an (n, 2) array to scores or
     labels. Several output columns: the regions of the argmax class. One column or a 1-D output:
     integer-valued outputs are labels; values in [0, 1] are read as P(class 1); other scores are
-    passed through the sigmoid, so the boundary is the score's 0 level (equal to P = 0.5).
+    logits, drawn as P(class 1) = sigma(score), so the boundary is the score's 0 level. A score
+    that is neither (``score="z3 + z4"``, its name) is drawn as itself with the boundary at
+    ``threshold``, coloured so that class 1's side is red. An output that is the same all over
+    the plane has no boundary: the picture says so instead of drawing one.
     """
+    return plot_decision_boundaries(
+        {title or "Decision boundary": model},
+        X,
+        y,
+        path,
+        resolution=resolution,
+        score=score,
+        threshold=threshold,
+    )
+
+
+def plot_decision_boundaries(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    path: PathLike,
+    resolution: int = 200,
+    title: str | None = None,
+    score: str | None = None,
+    threshold: float = 0.0,
+    columns: int | None = None,
+) -> Path:
+    """:func:`plot_decision_boundary` for several models of the same data, one panel per
+    ``models`` entry (its key is the panel's title), with one colour bar for all of them."""
     check_path(path)
     X = as_array(X).astype(np.float64)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -170,55 +200,95 @@ def plot_decision_boundary(
         raise ValueError(f"X has {len(X)} points but y has {len(y)} labels")
     if not isinstance(resolution, (int, np.integer)) or resolution < 2:
         raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}")
+    if not models:
+        raise ValueError("plot_decision_boundaries: no models to draw")
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = np.where(hi > lo, 0.1 * (hi - lo), 0.5)
     xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
     ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
     xx, yy = np.meshgrid(xs, ys)
     grid = np.column_stack([xx.ravel(), yy.ravel()])
-    out = _predict_grid(model, grid)
-    if out.ndim == 2 and out.shape[1] > 1:
-        labels, prob = out.argmax(axis=1), None
+    n = len(models)
+    if n == 1:
+        rows, cols = 1, 1
     else:
-        out = out.reshape(len(grid))
-        if out.dtype.kind in "biu" or np.all(out == np.round(out)):
-            labels, prob = out.astype(np.int64), None
-        else:
-            prob = out if out.min() >= 0 and out.max() <= 1 else activation("sigmoid").function(out)
-            labels = None
-    fig = new_figure((6.5, 5.2))
-    ax = fig.add_subplot()
-    classes = np.unique(y)
-    if prob is not None:
-        cs = ax.contourf(
-            xx, yy, prob.reshape(xx.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55
-        )
-        ax.contour(xx, yy, prob.reshape(xx.shape), levels=[0.5], colors="k", linewidths=1.5)
-        fig.colorbar(cs, ax=ax, label="P(class 1)")
-        ax.scatter(
-            X[:, 0],
-            X[:, 1],
-            c=y,
-            cmap="RdBu_r",
-            edgecolors="k",
-            linewidths=0.5,
-            s=22,
-            vmin=classes.min(),
-            vmax=classes.max() if classes.max() > classes.min() else None,
-        )
-    else:
-        k = int(max(labels.max(initial=0), np.max(y, initial=0))) + 1 if y.size else 1
-        import matplotlib as mpl
+        cols = columns or min(n, 4)
+        rows = -(-n // cols)
+    fig = new_figure((6.5, 5.2) if n == 1 else (3.4 * cols + 1.2, 3.2 * rows + 0.6))
+    axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+    bars: dict[str, Any] = {}
+    for ax, (name, model) in zip(axes.ravel(), models.items(), strict=False):
+        # With a named score, class 1 is drawn red on whichever side of the threshold it lies.
+        flip = score is not None and _class1_below(_predict_grid(model, X), y, threshold)
+        out = _predict_grid(model, grid)
+        label, mappable = _draw_boundary(ax, out, xx, yy, X, y, score, threshold, flip)
+        if label is not None:
+            bars.setdefault(label, mappable)
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_ylim(ys[0], ys[-1])
+        ax.set_title(name, fontsize=12 if n == 1 else 9)
+    for ax in axes.ravel()[n:]:
+        ax.set_axis_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("$x_1$")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("$x_2$")
+    for label, mappable in bars.items():
+        fig.colorbar(mappable, ax=axes.ravel().tolist(), label=label)
+    legends = [ax.get_legend_handles_labels() for ax in axes.ravel()]
+    handles, names = max(legends, key=lambda entries: len(entries[0]))
+    if handles and n == 1:
+        axes[0, 0].legend(handles, names, loc="best", fontsize=8, framealpha=0.8)
+    elif handles:
+        fig.legend(handles, names, loc="outside lower center", ncol=len(handles), frameon=False)
+    if title:
+        fig.suptitle(title)
+    return save(fig, path)
 
+
+#: Colours of the two classes, red and blue as in the lectures' XOR picture.
+CLASS_COLOURS = ("#2166ac", "#b2182b")
+
+
+def _values(
+    out: np.ndarray, score: str | None, threshold: float
+) -> tuple[np.ndarray | None, np.ndarray | None, str | None, float]:
+    """(labels, values, colour-bar label, threshold) of a model's outputs on the grid: labels for
+    classes, values for a probability or a named score."""
+    if out.ndim == 2 and out.shape[1] > 1:
+        return out.argmax(axis=1), None, None, threshold
+    out = out.reshape(-1)
+    if score is not None:
+        return None, out.astype(np.float64), score, threshold
+    if out.dtype.kind in "biu" or np.all(out == np.round(out)):
+        return out.astype(np.int64), None, None, threshold
+    if out.min() >= 0 and out.max() <= 1:
+        return None, out, "P(class 1)", 0.5
+    logits = out.astype(np.float64)
+    return None, activation("sigmoid").function(logits), "P(class 1) = σ(output)", 0.5
+
+
+def _draw_boundary(
+    ax: Any,
+    out: np.ndarray,
+    xx: np.ndarray,
+    yy: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    score: str | None,
+    threshold: float,
+    flip: bool,
+) -> tuple[str | None, Any]:
+    """Draw one model's regions and the points on ``ax``; return (colour-bar label, mappable)."""
+    import matplotlib as mpl
+    from matplotlib.colors import TwoSlopeNorm
+
+    labels, values, label, threshold = _values(out, score, threshold)
+    if values is None:
+        k = int(max(labels.max(initial=0), np.max(y, initial=0))) + 1 if y.size else 1
         cmap = mpl.colormaps["tab10" if k <= 10 else "tab20"].resampled(max(k, 2))
-        ax.contourf(
-            xx,
-            yy,
-            labels.reshape(xx.shape),
-            levels=np.arange(max(k, 2) + 1) - 0.5,
-            cmap=cmap,
-            alpha=0.35,
-        )
+        levels = np.arange(max(k, 2) + 1) - 0.5
+        ax.contourf(xx, yy, labels.reshape(xx.shape), levels=levels, cmap=cmap, alpha=0.35)
         ax.scatter(
             X[:, 0],
             X[:, 1],
@@ -228,14 +298,67 @@ def plot_decision_boundary(
             vmax=max(k, 2) - 0.5,
             edgecolors="k",
             linewidths=0.5,
-            s=22,
+            s=_marker_size(X),
         )
-    ax.set_xlim(xs[0], xs[-1])
-    ax.set_ylim(ys[0], ys[-1])
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.set_title(title or "Decision boundary")
-    return save(fig, path)
+        return None, None
+    levels = _levels(values, threshold, score)
+    norm = TwoSlopeNorm(threshold, levels[0], levels[-1]) if score is not None else None
+    cmap = "RdBu" if flip else "RdBu_r"  # class 1 is red, on whichever side it lies
+    surface = values.reshape(xx.shape)
+    constant = np.ptp(values) < 1e-3 * max(1.0, float(np.max(np.abs(values))))
+    if constant:  # any contour would be drawn through rounding noise
+        surface = np.full(xx.shape, float(values.mean()))
+        ax.text(
+            0.5,
+            0.5,
+            f"{label} = {values.mean():.3g} everywhere:\nno decision boundary",
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.5"},
+        )
+    mappable = ax.contourf(xx, yy, surface, levels=levels, cmap=cmap, norm=norm, alpha=0.55)
+    if not constant:
+        ax.contour(xx, yy, surface, levels=[threshold], colors="k", linestyles="solid")
+        ax.plot([], [], "k-", label=f"boundary: {score or 'P(class 1)'} = {threshold:g}")
+    classes = np.unique(y)
+    for c in classes:
+        ax.scatter(
+            X[y == c, 0],
+            X[y == c, 1],
+            color=CLASS_COLOURS[int(c == classes.max())],
+            edgecolors="k",
+            linewidths=0.5,
+            s=_marker_size(X),
+            label=f"class {c}",
+        )
+    return label, mappable
+
+
+def _marker_size(X: np.ndarray) -> float:
+    """Points big enough to see when there are few (the four XOR corners), small in a cloud."""
+    return 22.0 if len(X) > 50 else 80.0
+
+
+def _levels(values: np.ndarray, threshold: float, score: str | None) -> np.ndarray:
+    """Colour levels: tenths of 0..1 for probabilities, round numbers around the threshold that
+    cover a score's range."""
+    if score is None:
+        return np.linspace(0, 1, 11)
+    from matplotlib.ticker import MaxNLocator
+
+    reach = max(float(np.max(np.abs(values - threshold))), 1e-12)
+    return MaxNLocator(10).tick_values(threshold - reach, threshold + reach)
+
+
+def _class1_below(at_points: np.ndarray, y: np.ndarray, threshold: float) -> bool:
+    """Whether the class-1 points lie below the threshold more often than the others do."""
+    at_points = at_points.reshape(len(y))
+    ones, others = at_points[y == 1], at_points[y != 1]
+    if not len(ones) or not len(others):
+        return False
+    return float(np.mean(ones < threshold)) > float(np.mean(others < threshold))
 
 
 # ============================================================================ activations
@@ -271,7 +394,8 @@ def plot_activations(
 ) -> Path:
     """Activations of the table (default: the threshold, sigmoid, tanh, ReLU and linear units of
     the lectures) on top and their derivatives below, computed with the engine's operations and
-    its reverse sweep."""
+    its reverse sweep. Drawn in seed 000's notation, z_j = g(a_j) of the pre-activation a_j (the
+    values ``z`` are those pre-activations; Nielsen's lectures call them z and write sigma(z))."""
     check_path(path)
     z, curves = activation_curves(z, names)
     fig = new_figure((3.2 * len(curves), 5.6))
@@ -281,9 +405,9 @@ def plot_activations(
         top.plot(z, g, color="C0", linewidth=2)
         bottom.plot(z, dg, color="C3", linewidth=2)
         top.set_title(name)
-        top.set_ylabel("g(z)" if col == 0 else "")
-        bottom.set_ylabel("g'(z)" if col == 0 else "")
-        bottom.set_xlabel("z")
+        top.set_ylabel("g(a)" if col == 0 else "")
+        bottom.set_ylabel("g'(a)" if col == 0 else "")
+        bottom.set_xlabel("pre-activation a")
         for ax in (top, bottom):
             ax.axhline(0, color="0.6", linewidth=0.8)
             ax.axvline(0, color="0.6", linewidth=0.8)
@@ -296,7 +420,10 @@ def plot_activations(
                 textcoords="axes fraction",
                 fontsize=8,
             )
-    fig.suptitle("Activation functions g(z) and derivatives g'(z), computed by the engine")
+    fig.suptitle(
+        "Activations z = g(a) of the pre-activation a and their derivatives g'(a), computed by "
+        "the engine"
+    )
     return save(fig, path)
 
 
@@ -311,13 +438,14 @@ def _weight_matrix(weight: Any) -> np.ndarray:
     return w.astype(np.float64)
 
 
-def _image_grid(fig: Any, rows: int, cols: int) -> np.ndarray:
-    """rows x cols image panels with room for a title above each and for the figure's title."""
+def _image_grid(fig: Any, rows: int, cols: int, right: float = 0.2) -> np.ndarray:
+    """rows x cols image panels with room for a title above each and for the figure's title;
+    ``right`` inches stay free at the right (for a colour bar)."""
     width, height = fig.get_size_inches()
     axes = fig.subplots(rows, cols, squeeze=False)
     fig.subplots_adjust(
         left=0.2 / width,
-        right=1 - 0.2 / width,
+        right=1 - right / width,
         bottom=0.1 / height,
         top=1 - 0.55 / height,
         wspace=0.1,
@@ -337,7 +465,7 @@ def plot_hidden_units(
 
     ``weight`` has one row per hidden unit, as ``nn.Linear.weight`` and
     ``layered.Network.weights[0]`` (an ``nn.Linear`` itself is accepted). Each image is scaled
-    to its own largest |w|.
+    to its own largest |w|, which its title gives; the colour bar reads w / max |w| from -1 to 1.
     """
     check_path(path)
     w = _weight_matrix(weight)
@@ -348,19 +476,27 @@ def plot_hidden_units(
         )
     n = min(len(w), int(max_units))
     rows, cols = grid_shape(n)
-    fig = new_figure((max(1.3 * cols + 0.4, 4.5), 1.3 * rows + 0.6), layout=None)
-    axes = _image_grid(fig, rows, cols)
+    bar = 1.3  # inches for the colour bar and its label
+    width, height = max(1.3 * cols + 0.4, 4.5) + bar, 1.3 * rows + 0.6
+    fig = new_figure((width, height), layout=None)
+    axes = _image_grid(fig, rows, cols, right=bar)
+    image = None
     for k, ax in enumerate(axes.ravel()):
         ax.set_axis_off()
         if k >= n:
             continue
         scale = np.abs(w[k]).max() or 1.0
-        ax.imshow(
-            w[k].reshape(shape), cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest"
+        image = ax.imshow(
+            w[k].reshape(shape) / scale, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest"
         )
-        ax.set_title(f"unit {k}", fontsize=7)
+        ax.set_title(f"unit {k}: |w| ≤ {scale:.2g}", fontsize=7)
     shown = f"{n} of {len(w)}" if n < len(w) else f"{n}"
     fig.suptitle(title or f"Incoming weights of {shown} hidden units", fontsize=11)
+    top = 1 - 0.55 / height
+    colour_bar = fig.add_axes(
+        (1 - (bar - 0.25) / width, 0.1 / height, 0.15 / width, top - 0.1 / height)
+    )
+    fig.colorbar(image, cax=colour_bar, label="weight / the unit's largest |w|")
     return save(fig, path)
 
 
@@ -423,8 +559,10 @@ def plot_functions(
     title: str | None = None,
     xlabel: str = "x",
     ylabel: str = "y",
+    yscale: str = "linear",
 ) -> Path:
-    """Several functions of the same x on one axis, one legend entry per ``curves`` key.
+    """Several functions of the same x on one axis, one legend entry per ``curves`` key;
+    ``yscale="log"`` for a logarithmic y axis.
 
     A curve named "target" (any case) is drawn as a thick dashed black line, the reference the
     others approximate.
@@ -445,6 +583,11 @@ def plot_functions(
             ax.plot(x, v, linewidth=1.6, label=str(label))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    ax.set_yscale(yscale)
+    if np.all(x == np.round(x)):  # epochs, unit counts: no tick at 1.5
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend()
     if title:
