@@ -16,7 +16,18 @@ import numpy as np
 from ..activations import activation, softmax
 from ..nn.losses import BCELoss, CrossEntropyLoss, HingeLoss, QuadraticLoss
 from ..tensor import Tensor
-from .result import CheckResult, Failure, as_array, call, close, passed, show, wrong
+from .result import (
+    RTOL,
+    CheckResult,
+    Failure,
+    as_array,
+    call,
+    close,
+    first_difference,
+    passed,
+    show,
+    wrong,
+)
 
 __all__ = ["LOSSES", "check_loss"]
 
@@ -200,9 +211,9 @@ def check_loss(
             )
         value = float(got.reshape(()))
         details = [*base, f"expected E = {E:.6g}, received E = {value:.6g}"]
-        if not np.isclose(value, E, rtol=1e-6, atol=1e-9):
+        if not close(value, E, RTOL):
             for candidate, message in _value_mistakes(name, out, target, E):
-                if np.isclose(value, candidate, rtol=1e-6, atol=1e-9):
+                if close(value, candidate, RTOL):
                     raise wrong(message, details, spec.formula)
             raise wrong("the loss E is wrong", details, spec.formula)
         if grad_fn is not None:
@@ -218,13 +229,11 @@ def check_loss(
                     spec.gradient,
                 )
             details.append(f"received gradient = {show(got)}")
-            if not close(got, grad, 1e-6):
+            if not close(got, grad, RTOL):
                 for candidate, message in _gradient_mistakes(name, out, target, grad):
-                    if close(got, candidate, 1e-6):
+                    if close(got, candidate, RTOL):
                         raise wrong(message, details, spec.gradient)
-                at = tuple(
-                    int(i) for i in np.argwhere(~np.isclose(got, grad, rtol=1e-6, atol=1e-9))[0]
-                )
+                at = first_difference(got, grad, RTOL)
                 raise wrong(
                     f"the gradient is wrong at entry {at}: expected {grad[at]:.6g}, "
                     f"received {got[at]:.6g}",

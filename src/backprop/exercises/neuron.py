@@ -15,7 +15,18 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..activations import activation as _activation
 from ..scalar import Value
-from .result import CheckResult, Failure, as_array, call, close, passed, show, wrong
+from .result import (
+    RTOL,
+    CheckResult,
+    Failure,
+    as_array,
+    call,
+    close,
+    first_difference,
+    passed,
+    show,
+    wrong,
+)
 
 __all__ = ["check_activation", "check_neuron"]
 
@@ -39,7 +50,7 @@ def _reference(z: np.ndarray, w: np.ndarray, b: float, name: str) -> tuple[float
 def _other_activation(out: float, a: float, name: str) -> str | None:
     """The table row (other than ``name``) whose g(a) equals ``out``."""
     for row in ACTIVATIONS.values():
-        if row.name != name and np.isclose(float(row.function(np.array(a))), out, rtol=1e-6):
+        if row.name != name and close(float(row.function(np.array(a))), out, RTOL):
             return row.title
     return None
 
@@ -69,10 +80,10 @@ def check_neuron(fn: Callable[..., Any], activation: str = "sigmoid", seed: int 
                 )
             a = float(a.reshape(()))
             details = [where, f"expected a = {exp_a:.6g}, received a = {a:.6g}"]
-            if not np.isclose(a, exp_a, rtol=1e-6, atol=1e-9):
-                if np.isclose(a, exp_a - b, rtol=1e-6, atol=1e-9):
+            if not close(a, exp_a, RTOL):
+                if close(a, exp_a - b, RTOL):
                     raise wrong("a is missing the bias b", details, NEURON)
-                if np.isclose(a, exp_a - 2 * b, rtol=1e-6, atol=1e-9):
+                if close(a, exp_a - 2 * b, RTOL):
                     raise wrong("a subtracts the bias b instead of adding it", details, NEURON)
                 raise wrong("the preactivation a is wrong", details, NEURON)
             if g.size != 1:
@@ -81,8 +92,8 @@ def check_neuron(fn: Callable[..., Any], activation: str = "sigmoid", seed: int 
                 )
             g = float(g.reshape(()))
             details = [where, f"a = {exp_a:.6g}: expected g(a) = {exp_g:.6g}, received {g:.6g}"]
-            if not np.isclose(g, exp_g, rtol=1e-6, atol=1e-9):
-                if np.isclose(g, exp_a, rtol=1e-6) and row.name != "identity":
+            if not close(g, exp_g, RTOL):
+                if close(g, exp_a, RTOL) and row.name != "identity":
                     raise wrong(
                         "the output is a itself: no activation is applied",
                         details,
@@ -120,12 +131,12 @@ def _check_values(
             "apply the function to every entry of the array (NumPy works entrywise)",
         )
     details.append(f"received {what} = {show(got)}")
-    if close(got, expected, 1e-6):
+    if close(got, expected, RTOL):
         return
     for candidate, message in mistakes:
-        if close(got, candidate, 1e-6):
+        if close(got, candidate, RTOL):
             raise wrong(message, details, hint)
-    bad = tuple(int(i) for i in np.argwhere(~np.isclose(got, expected, rtol=1e-6, atol=1e-9))[0])
+    bad = first_difference(got, expected, RTOL)
     raise wrong(
         f"{what} is wrong at z = {GRID[bad]:.4g}: expected {expected[bad]:.6g}, "
         f"received {got[bad]:.6g}",

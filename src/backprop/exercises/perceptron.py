@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..perceptron import Perceptron, PerceptronNotConverged
-from .result import CheckResult, Failure, as_array, call, close, passed, show, wrong
+from .result import RTOL, CheckResult, Failure, as_array, call, close, passed, show, wrong
 
 __all__ = ["check_perceptron_rule"]
 
@@ -95,9 +95,9 @@ def check_perceptron_rule(update_fn: Callable[..., Any], seed: int = 0) -> Check
                     RULE,
                 )
             details.append(f"received θ = {show(got)}")
-            if not close(got, ref.theta_, 1e-9):
+            if not close(got, ref.theta_, RTOL):
                 for candidate, message in _mistakes(theta, Xb, y):
-                    if close(got, candidate, 1e-9):
+                    if close(got, candidate, RTOL):
                         raise wrong(message, details, RULE)
                 raise wrong(f"θ after step {epoch} is wrong", details, RULE)
             theta = ref.theta_
