@@ -196,6 +196,12 @@ def test_check_backprop_headline_message_locates_the_entry():
     assert "*Hint:* BP2" in markdown
 
 
+def test_markdown_shows_the_lectures_subscripts_literally():
+    result = check_backprop(student_backprop("a^l in BP4"))
+    assert "hint: BP4: ∂C/∂w^l_jk = a^{l-1}_k δ^l_j" in str(result)
+    assert "*Hint:* BP4: ∂C/∂w^l\\_jk = a^{l-1}\\_k δ^l\\_j" in result._repr_markdown_()
+
+
 def test_check_backprop_transposed_gradient_shape():
     result = check_backprop(student_backprop("transposed nabla_w"))
     # The all-square network cannot tell a transposed gradient by shape, but by value.

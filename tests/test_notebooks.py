@@ -91,16 +91,7 @@ def _execute(path: Path, tmp_path: Path) -> tuple[object, float]:
         nb, km=manager, timeout=120, resources={"metadata": {"path": str(tmp_path)}}
     )
     start = time.perf_counter()
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        client.execute()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    client.execute(env={**os.environ, **env})  # the kernel's environment
     return nb, time.perf_counter() - start
 
 

@@ -56,11 +56,19 @@ class CheckResult:
 
     def _repr_markdown_(self) -> str:
         mark = {"correct": "✅", "not implemented": "✏️"}.get(self.status, "❌")
-        lines = [f"{mark} **{self.message}**", ""]
-        lines += [f"- {line}" for line in self.details]
+        lines = [f"{mark} **{_escape(self.message)}**", ""]
+        lines += [f"- {_escape(line)}" for line in self.details]
         if self.hint:
-            lines += ["", f"*Hint:* {self.hint}"]
+            lines += ["", f"*Hint:* {_escape(self.hint)}"]
         return "\n".join(lines)
+
+
+def _escape(text: str) -> str:
+    """Text shown literally in Markdown: the lectures' a^{l-1}_k and Σ_x must not turn into
+    emphasis."""
+    for char in "\\`*_[]<>#|":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 class Failure(Exception):
