@@ -75,6 +75,8 @@ def student_backprop(mistake=None, dtype=np.float64, cost="quadratic"):
                     prime = a * (1 - a)
                 if mistake != "no sigma' in BP2":
                     delta = delta * prime
+                if mistake == "sign in BP2":
+                    delta = -delta
         return nabla_w, nabla_b
 
     return backprop
@@ -164,6 +166,7 @@ BACKPROP_MISTAKES = {
     "sigma' at a": "δ^2 uses σ'(a^2) where BP2 takes σ'(z^2)",
     "not transposed": "δ^2 uses w^3 δ^3 where BP2 takes (w^3)^T δ^3",
     "sign": "δ^3 has the wrong sign in every row",
+    "sign in BP2": "δ^2 has the wrong sign in every row",
     "factor 2": "δ^3 is 2 times the expected value in every row: the quadratic cost",
     "sum": "∂C/∂b^3 is m = 4 times too large: a sum over the batch where the mean was meant",
     "a^l in BP4": "∂C/∂w^3 uses a^3 where BP4 takes a^2, the activation of the layer below",
@@ -194,6 +197,12 @@ def test_check_backprop_headline_message_locates_the_entry():
     markdown = result._repr_markdown_()
     assert markdown.startswith("❌ **δ^2 is wrong in every row by a factor of σ'(z^2)")
     assert "*Hint:* BP2" in markdown
+
+
+def test_check_backprop_hints_name_the_equation_of_the_layer():
+    assert check_backprop(student_backprop("sign")).hint.startswith("BP1 starts from ∇_a C")
+    assert check_backprop(student_backprop("sign in BP2")).hint.startswith("BP2: δ^l = ")
+    assert check_backprop(student_backprop("sum")).hint.endswith(": ∂C/∂b^l = (1/m) Σ_x δ^{x,l}")
 
 
 def test_markdown_shows_the_lectures_subscripts_literally():

@@ -45,6 +45,7 @@ BP2 = "BP2: δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ σ'(z^l); in batch form Δ^l = (Δ
 BP3 = "BP3: ∂C/∂b^l = δ^l, averaged over the batch: (1/m) Σ_x δ^{x,l}"
 BP4 = "BP4: ∂C/∂w^l_jk = a^{l-1}_k δ^l_j, averaged over the batch: (1/m) (Δ^l)^T A^{l-1}"
 MEAN = "C = (1/m) Σ_x C_x is the mean over the m examples of the batch, so BP3 and BP4 average"
+EACH = {"b": "∂C/∂b^l = (1/m) Σ_x δ^{x,l}", "w": "∂C/∂w^l = (1/m) Σ_x δ^{x,l} (a^{x,l-1})^T"}
 
 #: The generated cases: all-square layers first (every mistake then gives numbers the checker
 #: can name), then a network whose layers differ in width (shapes must be right).
@@ -196,7 +197,9 @@ def _delta_mistakes(case: _Case, l: int) -> list[tuple[np.ndarray, str, str]]:
         (
             -delta,
             f"δ^{l} has the wrong sign in every row",
-            "BP1 starts from ∇_a C = a^L − y; (y − a^L) flips every δ^l and every gradient",
+            BP2
+            if hidden
+            else "BP1 starts from ∇_a C = a^L − y; (y − a^L) flips every δ^l and every gradient",
         ),
     ]
     if name == "softmax":
@@ -296,7 +299,7 @@ def _check_batch(case: _Case, l: int, grad_w: np.ndarray, grad_b: np.ndarray, rt
                 f"∂C/∂{name}^{l} is m = {m} times too large: a sum over the batch where the mean "
                 f"was meant",
                 details,
-                MEAN + f": ∂C/∂{name}^l = (1/m) Σ_x ...",
+                MEAN + ": " + EACH[name],
             )
         if name == "w":
             mistakes = []
