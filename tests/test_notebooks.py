@@ -149,3 +149,20 @@ def test_cli_copies_the_notebooks_for_a_class(tmp_path, capsys):
     (tmp_path / "file").write_text("")
     assert main(["notebooks", str(tmp_path / "file" / "sub")]) == 2
     assert "cannot copy the notebooks into" in capsys.readouterr().err
+
+
+def test_a_student_who_forgets_sigma_prime_in_bp2_is_told_so(tmp_path):
+    """The issue's promise, end to end: notebook 003 with BP2 written without sigma'(z^l)."""
+    solved = nbformat.read(SOLUTION[3], as_version=4)
+    cell = next(c for c in solved.cells if c.source.startswith("def backprop("))
+    bp2 = "delta = (delta @ weights[l - 1]) * a * (1 - a)"
+    assert bp2 in cell.source
+    cell.source = cell.source.replace(bp2, "delta = delta @ weights[l - 1]")
+    path = tmp_path / "003_mistake.ipynb"
+    nbformat.write(solved, path)
+    nb, _ = _execute(path, tmp_path)
+    shown = _check_outputs(nb)
+    assert shown[-1].startswith(
+        "❌ **δ^2 is wrong in every row by a factor of σ'(z^2): BP2 multiplies by σ'(z^l)**"
+    )
+    assert all(text.startswith("✅") for text in shown[:-1])
