@@ -77,6 +77,8 @@ def student_backprop(mistake=None, dtype=np.float64, cost="quadratic"):
                     delta = delta * prime
                 if mistake == "sign in BP2":
                     delta = -delta
+        if mistake == "reversed lists":
+            return nabla_w[::-1], nabla_b[::-1]
         return nabla_w, nabla_b
 
     return backprop
@@ -172,6 +174,9 @@ BACKPROP_MISTAKES = {
     "a^l in BP4": "∂C/∂w^3 uses a^3 where BP4 takes a^2, the activation of the layer below",
     "z in BP4": "∂C/∂w^3 uses z^2 where BP4 takes the activation a^2 = σ(z^2)",
     "BP3 sums delta^2": "∂C/∂b^3 is wrong although ∂C/∂w^3 is right (one example at a time)",
+    "reversed lists": (
+        "nabla_w and nabla_b run from layer L down to layer 1; nabla_w[0] should be ∂C/∂w^1"
+    ),
     "per-example biases": "∂C/∂b^3 has shape (4, 3), but b^3 has 3 entries",
 }
 

@@ -113,6 +113,10 @@ def _gradients(out: Any, case: _Case, who: str) -> tuple[list[np.ndarray], list[
                 f"{name} should hold L = {L} arrays, one per layer l = 1..{L}; received {got}",
                 hint="layer 0 is the input and has no weights; w^l connects layer l−1 to layer l",
             )
+    expected = [(sizes[l], sizes[l - 1]) for l in range(1, L + 1)]
+    shapes = [np.shape(g) for g in nabla_w]
+    if shapes != expected and shapes[::-1] == expected:
+        raise _reversed([f"shapes received: {shapes}", f"shapes of w^1 ... w^{L}: {expected}"])
     ws: list[np.ndarray] = [np.empty(0)] * L
     bs: list[np.ndarray] = [np.empty(0)] * L
     for l in range(L, 0, -1):  # top-down, the order of backpropagation
@@ -144,6 +148,15 @@ def _gradients(out: Any, case: _Case, who: str) -> tuple[list[np.ndarray], list[
         ws[l - 1] = np.asarray(nabla_w[l - 1])
         bs[l - 1] = np.asarray(nabla_b[l - 1]).reshape(n_out)
     return ws, bs
+
+
+def _reversed(details: list[str]) -> Failure:
+    return wrong(
+        "nabla_w and nabla_b run from layer L down to layer 1; nabla_w[0] should be ∂C/∂w^1",
+        details,
+        "backpropagation visits the layers top-down: insert each layer's gradients at the front "
+        "of the lists, or reverse them at the end",
+    )
 
 
 def _rows(received: np.ndarray, expected: np.ndarray, rtol: float) -> str:
@@ -338,6 +351,12 @@ def _check_case(fn: Callable[..., Any], case: _Case) -> None:
         for l in range(1, case.L + 1)
     ):
         return
+    if all(
+        close(grads_w[case.L - l], rec.grad_w[l], rtol)
+        and close(grads_b[case.L - l], rec.grad_b[l], rtol)
+        for l in range(1, case.L + 1)
+    ):
+        raise _reversed([f"received nabla_w[0] = ∂C/∂w^{case.L}"])
     # Per example: nabla_b^l is delta^{x,l} (BP3), nabla_w^l is delta^{x,l} (a^{x,l-1})^T (BP4).
     singles = [
         _gradients(call(fn, f"{who} (one example)", *case.arguments(slice(x, x + 1))), case, who)
