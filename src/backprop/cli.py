@@ -21,6 +21,7 @@ EPILOG_MAIN = """examples:
   backprop evaluate runs/moons/model.npz --data moons
   backprop explain "(x + y) * z" --values x=1,y=-3,z=4
   backprop gradcheck runs/moons/model.npz --data moons
+  backprop notebooks --solutions class/  the course notebooks, with every exercise solved
 """
 
 
@@ -261,6 +262,23 @@ def cmd_playground(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from .exercises.course import copy_notebooks
+
+    try:
+        written = copy_notebooks(args.dir, solutions=args.solutions, overwrite=args.force)
+    except FileExistsError as exc:
+        raise UsageError(f"{exc} (--force replaces them)") from None
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise UsageError(f"cannot copy the notebooks into {args.dir}: {reason}") from None
+    what = "solved notebooks" if args.solutions else "notebooks"
+    print(f"{len(written)} {what} in {args.dir}:")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -377,6 +395,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     playground.set_defaults(func=cmd_playground)
+
+    notebooks = sub.add_parser(
+        "notebooks",
+        help="copy the course notebooks (one per lecture, with exercises) into a folder",
+        formatter_class=raw,
+        epilog="examples:\n  backprop notebooks class/\n  backprop notebooks --solutions answers/",
+    )
+    notebooks.add_argument("dir", help="folder to copy them into (created if needed)")
+    notebooks.add_argument(
+        "--solutions", action="store_true", help="the versions with every exercise solved"
+    )
+    notebooks.add_argument("--force", action="store_true", help="replace notebooks already there")
+    notebooks.set_defaults(func=cmd_notebooks)
     return parser
 
 
