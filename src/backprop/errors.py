@@ -15,3 +15,7 @@ class ModelFileError(ValueError):
 
 class DataFileError(ValueError):
     """A dataset file (IDX, CSV) is missing, truncated or malformed."""
+
+
+class ConversionError(ValueError):
+    """A model that cannot be carried to PyTorch or ONNX or back: a layer without a counterpart."""
