@@ -193,7 +193,8 @@ class Custom(nn.Module):
         ),
         (
             nn.Sequential(nn.Sequential(nn.Linear(2, 3))),
-            "layer 0: Sequential(\n  (0): Linear(2, 3)",
+            "layer 0: Sequential() has no PyTorch or ONNX counterpart here (Linear, the table's "
+            "activations and Softmax convert)",
         ),
         (nn.Linear(2, 3), "expected a backprop Sequential or layered.Network, got Linear"),
         (
@@ -206,7 +207,7 @@ class Custom(nn.Module):
 def test_to_torch_names_what_does_not_convert(model, message):
     with pytest.raises(ConversionError) as info:
         bp.to_torch(model)
-    assert str(info.value).startswith(message)
+    assert str(info.value) == message
 
 
 @pytest.mark.parametrize(
@@ -248,7 +249,7 @@ def test_to_torch_names_what_does_not_convert(model, message):
 def test_from_torch_names_what_does_not_convert(module, message):
     with pytest.raises(ConversionError) as info:
         bp.from_torch(module)
-    assert str(info.value).startswith(message)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
 
 
 def test_from_torch_keeps_a_linear_without_bias_and_the_softmax_dim():

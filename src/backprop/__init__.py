@@ -14,7 +14,13 @@ from importlib import import_module
 from typing import Any
 
 from . import data, layered, nn, ops, optim, viz
-from .errors import DataFileError, GradcheckError, ModelFileError, TrainingDiverged
+from .errors import (
+    ConversionError,
+    DataFileError,
+    GradcheckError,
+    ModelFileError,
+    TrainingDiverged,
+)
 from .explain import explain
 from .gradcheck import gradcheck
 from .io import load, load_checkpoint, save, save_checkpoint
@@ -48,6 +54,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ConversionError",
     "DataFileError",
     "GradcheckError",
     "History",

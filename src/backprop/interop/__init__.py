@@ -14,7 +14,7 @@ from ..nn.activations import Softmax, TableActivation
 from ..nn.layers import Linear, Sequential
 from ..nn.module import Module
 
-__all__ = ["layers_of"]
+__all__ = ["describe", "layers_of"]
 
 #: What converts: the layers of a Sequential.
 Layer = Linear | TableActivation | Softmax
@@ -35,7 +35,12 @@ def layers_of(model: Module) -> list[Layer]:
     for i, layer in enumerate(model):
         if not isinstance(layer, (Linear, TableActivation, Softmax)):
             raise ConversionError(
-                f"layer {i}: {layer!r} has no PyTorch or ONNX counterpart here (Linear, the "
-                f"table's activations and Softmax convert)"
+                f"layer {i}: {describe(layer)} has no PyTorch or ONNX counterpart here (Linear, "
+                f"the table's activations and Softmax convert)"
             )
     return list(model)
+
+
+def describe(layer: Module) -> str:
+    """A layer on one line for a message, e.g. ``Linear(2, 3)`` or ``Sequential()``."""
+    return f"{type(layer).__name__}({layer.extra_repr()})"

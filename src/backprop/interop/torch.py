@@ -24,7 +24,7 @@ from ..io import StrPath, _atomic_file
 from ..nn.activations import MODULES, Softmax
 from ..nn.layers import Linear, Sequential
 from ..nn.module import Module
-from . import Layer, layers_of
+from . import Layer, describe, layers_of
 
 __all__ = ["from_torch", "save_state_dict", "to_torch", "torch_constructor"]
 
@@ -82,7 +82,8 @@ def _torch_spec(layer: Layer, position: int) -> tuple[str, dict[str, Any]]:
         dtype = str(layer.weight.data.dtype)
         if dtype not in _DTYPES:
             raise ConversionError(
-                f"layer {position}: {layer!r} holds {dtype} weights; float32 and float64 convert"
+                f"layer {position}: {describe(layer)} holds {dtype} weights; float32 and float64 "
+                f"convert"
             )
         return "Linear", {
             "in_features": layer.in_features,
@@ -95,8 +96,8 @@ def _torch_spec(layer: Layer, position: int) -> tuple[str, dict[str, Any]]:
     row = layer.row
     if row.torch is None:
         raise ConversionError(
-            f"layer {position}: {layer!r}, the {row.title} unit, has no PyTorch module with a "
-            f"gradient"
+            f"layer {position}: {describe(layer)}, the {row.title} unit, has no PyTorch module "
+            f"with a gradient"
         )
     return row.torch, {**layer.activation_parameters(), **dict(row.torch_fixed)}
 
