@@ -359,8 +359,12 @@ def test_a_layered_network_exports_to_onnx(tmp_path):
             "the model has no Linear layer, so the width of its input is unknown",
         ),
         (nn.Sequential(), "the model has no Linear layer, so the width of its input is unknown"),
+        (
+            nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(4, 1)),
+            "layer 2: Linear(4, 1) takes 4 inputs, but the layer before gives 3",
+        ),
     ],
-    ids=["custom", "no-linear", "empty"],
+    ids=["custom", "no-linear", "empty", "widths"],
 )
 def test_an_unsupported_model_exports_nothing(tmp_path, model, message):
     with pytest.raises(ConversionError, match="^" + re.escape(message)):

@@ -24,7 +24,8 @@ def layers_of(model: Module) -> list[Layer]:
     """The layers of ``model`` (a ``Sequential``, or a ``layered.Network`` through its
     ``to_sequential()``), each a Linear, an activation of the table or a Softmax.
 
-    Anything else raises ConversionError naming the layer and its position.
+    Anything else, or a Linear whose input width is not the previous one's output width,
+    raises ConversionError naming the layer and its position.
     """
     if isinstance(model, Network):
         model = model.to_sequential()
@@ -32,12 +33,20 @@ def layers_of(model: Module) -> list[Layer]:
         raise ConversionError(
             f"expected a backprop Sequential or layered.Network, got {type(model).__name__}"
         )
+    width = None  # the width of the previous Linear's output
     for i, layer in enumerate(model):
         if not isinstance(layer, (Linear, TableActivation, Softmax)):
             raise ConversionError(
                 f"layer {i}: {describe(layer)} has no PyTorch or ONNX counterpart here (Linear, "
                 f"the table's activations and Softmax convert)"
             )
+        if isinstance(layer, Linear):
+            if width not in (None, layer.in_features):
+                raise ConversionError(
+                    f"layer {i}: {describe(layer)} takes {layer.in_features} inputs, but the "
+                    f"layer before gives {width}"
+                )
+            width = layer.out_features
     return list(model)
 
 
