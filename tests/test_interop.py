@@ -174,6 +174,22 @@ def test_a_layered_network_converts_through_to_sequential():
     assert type(bp.to_torch(softmax)[-1]) is torch.nn.Softmax
 
 
+def test_torch_gradients_of_a_layered_network_equal_its_bp1_to_bp4():
+    net = Network([4, 6, 3], activation="tanh", output="sigmoid", seed=0, dtype=np.float64)
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(7, 4)), rng.random((7, 3))
+    grad_w, grad_b = net.backprop(X, Y)
+    converted = bp.to_torch(net)
+    a = converted(torch.from_numpy(X))
+    cost = 0.5 * ((a - torch.from_numpy(Y)) ** 2).sum() / len(X)  # the quadratic cost, mean
+    assert cost.item() == pytest.approx(net.cost(X, Y), rel=1e-12)
+    cost.backward()
+    linears = [m for m in converted if isinstance(m, torch.nn.Linear)]
+    for ours_w, ours_b, module in zip(grad_w, grad_b, linears, strict=True):
+        np.testing.assert_allclose(module.weight.grad.numpy(), ours_w, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(module.bias.grad.numpy(), ours_b, rtol=1e-10, atol=1e-13)
+
+
 class Custom(nn.Module):
     def forward(self, x):
         return x

@@ -1,4 +1,5 @@
-"""The ``backprop`` command: demos, training, evaluation, worked examples, gradient checks."""
+"""The ``backprop`` command: demos, training, evaluation, worked examples, gradient checks,
+export to ONNX and PyTorch."""
 
 from __future__ import annotations
 
