@@ -143,7 +143,7 @@ def test_formulas_and_names_are_filled_in(row):
         assert issubclass(getattr(torch.nn, row.torch), torch.nn.Module)
     assert row.onnx is None or re.fullmatch(r"[A-Z][A-Za-z]+", row.onnx)
     assert {row.name: row.onnx for row in ROWS} == {
-        "step": None, "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "identity": None,
+        "step": "Greater", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu", "identity": None,
         "leaky_relu": "LeakyRelu", "softplus": "Softplus", "elu": "Elu",
     }  # fmt: skip
 

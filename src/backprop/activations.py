@@ -12,7 +12,8 @@ the scikit-learn wrapper and the plots. Each row (an :class:`Activation`) holds
   plain forms;
 * ``scalar(z)``: (g(z), g'(z)) on one Python float, for ``Value``;
 * the formulas as plain text and LaTeX, and the names of the matching PyTorch module and ONNX
-  operator (``None`` where there is none).
+  operator (``None`` where there is none) with the settings they need to compute the same g(z),
+  which ``backprop.interop`` reads to convert networks.
 
 Parameters (the leaky ReLU's slope s, the ELU's alpha) are keyword arguments of every callable,
 with the defaults in ``parameters``.
@@ -60,8 +61,15 @@ class Activation:
         title: the lectures' word for it, used as a label in plots, e.g. ``"threshold (step)"``.
         module: the name of the ``backprop.nn`` module class, e.g. ``"LeakyReLU"``.
         torch: the matching ``torch.nn`` module name, or None (the step unit has none with a
-            gradient).
-        onnx: the matching ONNX operator, or None (identity layers are simply left out).
+            gradient). The module takes the row's parameters under the same names.
+        torch_fixed: (attribute, value) pairs the torch module must hold to compute this g(z),
+            e.g. Softplus's beta = 1 (torch's Softplus also returns z itself where z > threshold
+            = 20, which differs from ln(1 + e^z) by less than e^-20 = 2.1e-9).
+        onnx: the matching ONNX operator, or None (identity layers are simply left out). For the
+            step unit it is the comparison "Greater" (z > 0), whose boolean result is cast back
+            to the input's type.
+        onnx_attributes: (ONNX attribute, parameter) pairs, e.g. LeakyRelu's ``alpha`` is the
+            slope ``negative_slope``.
         function: g(z) on an array, returning a new array (the plain reference form).
         derivative: g'(z) computed from the output a = g(z) alone, a new array.
         apply_: z <- g(z) in place.
@@ -97,6 +105,8 @@ class Activation:
     parameters: tuple[tuple[str, float], ...] = ()
     init: str = "xavier"
     source: str = ""
+    torch_fixed: tuple[tuple[str, float], ...] = ()
+    onnx_attributes: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -322,7 +332,7 @@ _TABLE = (
         title="threshold (step)",
         module="Step",
         torch=None,
-        onnx=None,
+        onnx="Greater",
         function=_step,
         derivative=_step_prime,
         apply_=_step_,
@@ -424,6 +434,7 @@ _TABLE = (
         module="LeakyReLU",
         torch="LeakyReLU",
         onnx="LeakyRelu",
+        onnx_attributes=(("alpha", "negative_slope"),),
         function=_leaky,
         derivative=_leaky_prime,
         apply_=_leaky_,
@@ -445,6 +456,7 @@ _TABLE = (
         title="softplus",
         module="Softplus",
         torch="Softplus",
+        torch_fixed=(("beta", 1.0), ("threshold", 20.0)),
         onnx="Softplus",
         function=_softplus,
         derivative=_softplus_prime,
@@ -466,6 +478,7 @@ _TABLE = (
         module="ELU",
         torch="ELU",
         onnx="Elu",
+        onnx_attributes=(("alpha", "alpha"),),
         function=_elu,
         derivative=_elu_prime,
         apply_=_elu_,

@@ -1,4 +1,5 @@
-"""The ``backprop`` command: demos, training, evaluation, worked examples, gradient checks."""
+"""The ``backprop`` command: demos, training, evaluation, worked examples, gradient checks,
+export to ONNX and PyTorch."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ EPILOG_MAIN = """examples:
   backprop explain "(x + y) * z" --values x=1,y=-3,z=4
   backprop gradcheck runs/moons/model.npz --data moons
   backprop notebooks --solutions class/  the course notebooks, with every exercise solved
+  backprop export runs/moons/model.npz --format onnx --out moons.onnx
 """
 
 
@@ -279,6 +281,43 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import warnings
+
+    from . import io
+
+    out = Path(args.out)
+    if out.exists() or out.is_symlink():
+        raise UsageError(f"--out {args.out} already exists; export writes a new file only")
+    try:
+        model = io.load(args.model)
+    except OSError as exc:  # a folder, no permission, a missing file
+        raise UsageError(f"cannot read {args.model}: {exc.strerror or exc}") from None
+    try:
+        if args.format == "onnx":
+            from .interop import onnx
+        else:
+            from .interop import torch
+    except ModuleNotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "onnx":
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", onnx.PrecisionWarning)
+            onnx.export_onnx(model, out)
+        for warning in caught:
+            print(f"backprop: note: {warning.message}", file=sys.stderr)
+        print(
+            f"wrote {out} (ONNX opset {onnx.OPSET}, float32): input {onnx.INPUT!r} and output "
+            f"{onnx.OUTPUT!r}, one example per row, any batch size"
+        )
+    else:
+        torch.save_state_dict(model, out)
+        print(f"wrote {out}, a PyTorch state_dict; rebuild the module with (after import torch):")
+        print(f"model = {torch.torch_constructor(model)}")
+        print(f"model.load_state_dict(torch.load({str(out)!r}, weights_only=True))")
+    return 0
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -408,6 +447,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     notebooks.add_argument("--force", action="store_true", help="replace notebooks already there")
     notebooks.set_defaults(func=cmd_notebooks)
+
+    export = sub.add_parser(
+        "export",
+        help="write a saved model as an ONNX file or a PyTorch state_dict",
+        formatter_class=raw,
+        epilog="examples:\n  backprop export runs/mnist/model.npz --format onnx --out mnist.onnx\n"
+        "  backprop export runs/mnist/model.npz --format torch --out mnist.pt",
+    )
+    export.add_argument("model", help="a file written by backprop train / backprop.save")
+    export.add_argument("--format", required=True, choices=["onnx", "torch"])
+    export.add_argument("--out", required=True, help="the file to write (must not exist)")
+    export.set_defaults(func=cmd_export)
     return parser
 
 

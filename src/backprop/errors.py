@@ -19,3 +19,7 @@ class DataFileError(ValueError):
 
 class LimitError(ValueError):
     """A network, expression or file beyond what backprop accepts (see ``backprop.limits``)."""
+
+
+class ConversionError(ValueError):
+    """A model that cannot be carried to PyTorch or ONNX or back: a layer without a counterpart."""

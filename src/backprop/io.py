@@ -48,9 +48,9 @@ import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -252,16 +252,8 @@ def _to_json(value: Any) -> str:
 
 
 def _write_atomically(path: StrPath, metadata: dict[str, Any], arrays: Mapping[str, Any]) -> None:
-    """Write the .npz archive to a temporary file next to ``path``, fsync it, rename it over
-    ``path``; on any failure remove the temporary file and leave ``path`` untouched."""
-    target = Path(path)
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            errno.ENOENT, f"cannot save {os.fspath(path)}: the folder does not exist", str(folder)
-        )
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "cannot save over a folder", os.fspath(path))
+    """Write the .npz archive through :func:`_atomic_file`: ``path`` is replaced only once the
+    whole archive is on disk, and left untouched on any failure."""
     try:
         text = _to_json(metadata)
     except (TypeError, ValueError) as exc:
@@ -270,18 +262,36 @@ def _write_atomically(path: StrPath, metadata: dict[str, Any], arrays: Mapping[s
             f"optimizer hyperparameters must be JSON-serialisable: {exc}"
         ) from exc
     header = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    with _atomic_file(path) as file:
+        # What np.savez does, but through an open file (no ".npz" appended to the name) and
+        # with allow_pickle=False.
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name, array in ((METADATA_MEMBER, header), *arrays.items()):
+                with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+@contextlib.contextmanager
+def _atomic_file(path: StrPath) -> Iterator[BinaryIO]:
+    """A binary file to write ``path`` through: a temporary file in the target's folder, flushed
+    to disk and renamed over ``path`` when the block ends; if the block raises, the temporary
+    is removed and ``path`` left untouched. Models, checkpoints and ``backprop.interop``'s ONNX
+    and PyTorch files are written through here."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            errno.ENOENT, f"cannot save {os.fspath(path)}: the folder does not exist", str(folder)
+        )
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "cannot save over a folder", os.fspath(path))
     mode = _file_mode(target)
 
     _remove_orphans(target)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=_temporary_prefix(target), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
-            # What np.savez does, but through an open file (no ".npz" appended to the name) and
-            # with allow_pickle=False.
-            with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for name, array in ((METADATA_MEMBER, header), *arrays.items()):
-                    with archive.open(name + ".npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.chmod(tmp, mode)
