@@ -93,7 +93,7 @@ def bad_inputs(tmp_path, saved_path):
             "layer 1: Step(), the threshold (step) unit, has no PyTorch module with a gradient",
         ),
         "folder": ([str(tmp_path), "--format", "onnx", "--out", str(out)],
-                   f"cannot read {tmp_path}: Is a directory"),
+                   f"{tmp_path}: is a folder, not a backprop model file"),
         "missing": ([str(tmp_path / "nope.npz"), "--format", "onnx", "--out", str(out)],
                     f"cannot read {tmp_path / 'nope.npz'}: no such backprop file"),
         "corrupt": ([str(junk), "--format", "torch", "--out", str(out)],
