@@ -128,7 +128,7 @@ def test_l2_momentum_and_adam_show_their_terms(server):
     assert update["t"] == 1 and update["beta1"] == 0.9 and len(update["m_w"]) == 3
 
 
-def test_hinge_steps_in_phases_with_the_engines_numbers(server):
+def test_hinge_steps_in_phases_with_the_engines_numbers(server, tmp_path):
     config = {**SMALL, "loss": "hinge", "output": "sigmoid"}  # the hinge takes a linear output
     opened = open_session(server, config)
     assert opened["state"]["config"]["output"] == "identity"
@@ -160,6 +160,13 @@ def test_hinge_steps_in_phases_with_the_engines_numbers(server):
         w = np.array(before["weights"][l - 1])
         assert close(view["weights"][l], w - 0.5 * np.array(batch["total_w"][l]), 1e-12)
         assert close(view["update"]["w_before"][l], w, 0)
+    status, text = request(server, f"/api/export/example?session={key}&format=markdown")
+    assert status == 200 and b"max(0, 1 - y a^2)" in text and b"-y [y a^2 < 1]" in text
+    status, model = request(server, f"/api/export/model?session={key}")
+    path = tmp_path / "hinge.npz"
+    path.write_bytes(model)
+    loaded = bp.load(path)
+    assert loaded.cost_name == "hinge" and close(loaded.weights[0], view["weights"][1], 0)
 
 
 def test_xor_preset_reproduces_the_notes_table(server):
