@@ -120,8 +120,8 @@ class StepRecord:
     ``delta^{x,l} = dC_x/dz^{x,l}``; ``grad_w[l]`` and ``grad_b[l]`` are the batch means
     ``dC/dw^l = (1/m) sum_x delta^{x,l} (a^{x,l-1})^T`` and ``dC/db^l = (1/m) sum_x delta^{x,l}``
     (the input layer has no z, delta or gradients: index 0 holds None). ``y`` holds the targets
-    (one row per example) and ``cost`` the batch cost C. The per-example terms of the means are
-    ``example_grad_w`` and ``example_grad_b``.
+    (one row per example; +1/-1 for the hinge) and ``cost`` the batch cost C. The per-example
+    terms of the means are ``example_grad_w`` and ``example_grad_b``.
     """
 
     z: list[np.ndarray | None]
@@ -480,7 +480,8 @@ class Network(Module):
         X = self._inputs(X)
         return self._mean_cost(X, self._targets(Y, len(X)))
 
-    #: A single output neuron is a binary classifier: class 1 where a^L > 1/2 (targets 0 and 1).
+    #: A single output neuron is a binary classifier: class 1 where a^L > 1/2 (targets 0 and 1);
+    #: a hinge network's is 0, the score's sign (``HingeLoss.threshold``, set in ``__init__``).
     threshold = 0.5
 
     @np.errstate(over="ignore")
