@@ -3,8 +3,16 @@
 Text: ``format_number(-8.0) == "-8"``, ``format_array([[1, 2]]) == "[[1, 2]]"``, large arrays
 summarised by shape, min and max. LaTeX (math mode): ``latex_array`` writes a vector as a
 transposed row ``(1,\\ 2)^\\top`` and a matrix as a ``bmatrix`` (amsmath, which beamer loads);
-``latex_escape`` makes plain text safe outside math mode; ``latex_name`` and ``latex_partial``
-write a node's name and the partial derivative d top / d bottom.
+``latex_escape`` makes plain text safe outside math mode; ``latex_name`` writes a node's name.
+
+Derivatives, in every format: :func:`partial` writes a local partial derivative ∂top/∂bottom
+(the lecture's ∂f/∂d = z, seed 002), :func:`total_derivative` the total derivative dE/dv that the
+backward pass sums over every path from v to the output E. Two symbols keep the two apart: for
+f = x * x + x the local ∂f/∂x is 1, the total df/dx is 7.
+
+LaTeX output is plain ASCII and needs one package, amsmath (for ``bmatrix``, ``align*``,
+``\\text`` and ``\\tfrac``): :data:`LATEX_PREAMBLE` is the preamble a fragment needs and
+:func:`latex_document` wraps a fragment into a complete article.
 """
 
 from __future__ import annotations
@@ -21,8 +29,11 @@ __all__ = [
     "latex_array",
     "latex_escape",
     "latex_name",
+    "LATEX_PREAMBLE",
+    "latex_document",
     "latex_number",
-    "latex_partial",
+    "partial",
+    "total_derivative",
 ]
 
 
@@ -115,6 +126,29 @@ def latex_name(name: str) -> str:
     return r"\mathrm{" + latex_escape(name) + "}"
 
 
-def latex_partial(top: str, bottom: str) -> str:
-    """The partial derivative of the node ``top`` by the node ``bottom``, as a fraction."""
-    return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+def partial(top: str, bottom: str, latex: bool = False, tag: str = "") -> str:
+    """The local partial derivative of the node ``top`` by its operand ``bottom``: ``∂f/∂d``, or
+    in LaTeX ``\\frac{\\partial f}{\\partial d}``. ``tag`` tells apart two uses of one node
+    as operands (x * x: "left" and "right")."""
+    if latex:
+        symbol = rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+        return symbol + (rf"\,(\text{{{tag}}})" if tag else "")
+    return f"∂{top}/∂{bottom}" + (f" ({tag})" if tag else "")
+
+
+def total_derivative(top: str, bottom: str, latex: bool = False) -> str:
+    """The total derivative of ``top`` by ``bottom``, summed over every path between them:
+    ``df/dx``, or in LaTeX ``\\frac{\\mathrm{d} f}{\\mathrm{d} x}``."""
+    if latex:
+        return rf"\frac{{\mathrm{{d}} {latex_name(top)}}}{{\mathrm{{d}} {latex_name(bottom)}}}"
+    return f"d{top}/d{bottom}"
+
+
+#: The preamble a LaTeX fragment of ``explain`` needs (after ``\\documentclass``).
+LATEX_PREAMBLE = r"\usepackage{amsmath}"
+
+
+def latex_document(body: str) -> str:
+    """A complete LaTeX document (an article) around a fragment of ``explain``'s LaTeX output."""
+    head = [r"\documentclass{article}", LATEX_PREAMBLE, r"\begin{document}"]
+    return "\n".join([*head, body, r"\end{document}", ""])
