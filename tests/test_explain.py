@@ -10,7 +10,7 @@ import pytest
 
 from backprop import nn, ops, tensor
 from backprop.activations import ACTIVATIONS
-from backprop.explain import FORMATS, explain, network_steps, trace_graph
+from backprop.explain import FORMATS, explain, format_number, network_steps, trace_graph
 from backprop.expression import evaluate_expression
 from backprop.layered import Network
 from backprop.scalar import Value
@@ -112,15 +112,16 @@ SEED_LATEX = r"""% backprop explain: needs \usepackage{amsmath} in the preamble
 Backpropagation through $f = -8$ (ENGINE graph, 5 nodes, leaves first).
 
 \begin{center}
-\begin{tabular}{llrlrl}
+\small
+\begin{tabular}{llrlr}
 \hline
-Node $v$ & Operation & Value & Local derivatives & $\frac{\mathrm{d} f}{\mathrm{d} v}$ & Gradient \\
+Node $v$ & Operation & Value & Local derivatives & $\frac{\mathrm{d} f}{\mathrm{d} v}$ \\
 \hline
-$x$ & (leaf) & $1$ & --- & $4$ & $\frac{\mathrm{d} f}{\mathrm{d} x} = 4$ \\
-$y$ & (leaf) & $-3$ & --- & $4$ & $\frac{\mathrm{d} f}{\mathrm{d} y} = 4$ \\
-$z$ & (leaf) & $4$ & --- & $-2$ & $\frac{\mathrm{d} f}{\mathrm{d} z} = -2$ \\
-$d$ & $d = x + y$ & $-2$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial d}{\partial x} = 1$ \\ $\frac{\partial d}{\partial y} = 1$\end{tabular} & $4$ & --- \\
-$f$ & $f = d \cdot z$ & $-8$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial f}{\partial d} = z = 4$ \\ $\frac{\partial f}{\partial z} = d = -2$\end{tabular} & $1$ & --- \\
+$x$ & (leaf) & $1$ & --- & $4$ \\
+$y$ & (leaf) & $-3$ & --- & $4$ \\
+$z$ & (leaf) & $4$ & --- & $-2$ \\
+$d$ & $d = x + y$ & $-2$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial d}{\partial x} = 1$ \\ $\frac{\partial d}{\partial y} = 1$\end{tabular} & $4$ \\
+$f$ & $f = d \cdot z$ & $-8$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial f}{\partial d} = z = 4$ \\ $\frac{\partial f}{\partial z} = d = -2$\end{tabular} & $1$ \\
 \hline
 \end{tabular}
 \end{center}
@@ -271,18 +272,20 @@ def test_expression_x_times_x_plus_x_sums_the_paths() -> None:
     assert "| n1 | n1 = x * x | 9 | ∂n1/∂x (left) = x = 3, ∂n1/∂x (right) = x = 3 | 1 | — |" in md
     assert md[-1] == "- " + text.splitlines()[-1].strip()
     tex = explain(out, format="latex").splitlines()
-    left = r"\frac{\partial \mathrm{n1}}{\partial x}\,(\text{left})"
-    right = r"\frac{\partial \mathrm{n1}}{\partial x}\,(\text{right})"
-    assert tex[-3:] == [
-        r"\frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} &= "
-        r"\frac{\partial f}{\partial \mathrm{n1}} = 1 \\",
+    # in LaTeX one stage of the sum per line of the align*, one path per line of symbols
+    assert tex[-8:] == [
+        r"\frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} &= \frac{\partial f}{\partial \mathrm{n1}}"
+        r" = 1 \\",
         r"\frac{\mathrm{d} f}{\mathrm{d} x} &= \frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} \cdot "
-        + left
-        + r" + \frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} \cdot "
-        + right
-        + r" + \frac{\partial f}{\partial x} = 1 \cdot 3 + 1 \cdot 3 + 1 = 3 + 3 + 1 = 7",
+        r"\frac{\partial \mathrm{n1}}{\partial x}\,(\text{left}) \\",
+        r"&\quad + \frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} \cdot "
+        r"\frac{\partial \mathrm{n1}}{\partial x}\,(\text{right}) \\",
+        r"&\quad + \frac{\partial f}{\partial x} \\",
+        r"&= 1 \cdot 3 + 1 \cdot 3 + 1 \\",
+        r"&= 3 + 3 + 1 \\",
+        r"&= 7",
         r"\end{align*}",
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
@@ -420,7 +423,7 @@ def test_network_text_lists_bp1_to_bp4() -> None:
     # the order of the algorithm: forward pass, then delta^L, its gradients, delta^{L-1}, ...
     order = [key[1] for key in rows if key[0] in "012" and key[1] != "quantity"]
     assert order == [
-        "a^0", "z^1", "a^1", "z^2", "a^2", "y", "C",
+        "a^0", "w^1", "b^1", "z^1", "a^1", "w^2", "b^2", "z^2", "a^2", "y", "C",
         "delta^2", "dC/db^2", "dC/dw^2", "delta^1", "dC/db^1", "dC/dw^1",
     ]  # fmt: skip
 
@@ -442,6 +445,8 @@ def test_network_numbers_equal_backprop(batch: bool) -> None:
         expected[f"delta^{l}"] = rec.delta[l]
         expected[f"dC/db^{l}"] = grad_b[l - 1]
         expected[f"dC/dw^{l}"] = grad_W[l - 1]
+        expected[f"w^{l}"] = net.weights[l - 1]  # the parameters, to check z^l by hand
+        expected[f"b^{l}"] = net.biases[l - 1]
     seen = set()
     for line in text.splitlines():
         cells = re.split(r"\s{2,}", line)
@@ -477,10 +482,34 @@ def test_network_cross_entropy_bp1_and_other_formats() -> None:
     assert md.splitlines()[2] == "| layer | quantity | equation | value |"
     assert re.fullmatch(r"\|(---\|){4}", md.splitlines()[3])
     tex = explain(net, [0.5, -1.0], 1.0, format="latex")
-    assert tex.startswith(r"\begin{tabular}") and tex.endswith(r"\end{tabular}")
+    lines = tex.splitlines()
+    assert lines[:4] == [
+        r"% backprop explain: needs \usepackage{amsmath} in the preamble",
+        "Backpropagation in Network([2, 2, 1]), every layer sigmoid, cross\\_entropy cost, one "
+        "example: forward pass, then BP1--BP4 from layer 2 down.",
+        "",
+        r"\begin{center}",
+    ]
+    assert lines[5:9] == [
+        r"\begin{tabular}{cll}",
+        r"\hline",
+        r"$l$ & Equation & Value \\",
+        r"\hline",
+    ]
+    assert lines[-2:] == [r"\end{tabular}", r"\end{center}"] and tex.isascii()
     for tag in ("(BP1)", "(BP2)", "(BP3)", "(BP4)"):
         assert tag in tex
     assert r"\frac{\partial C}{\partial w^{1}_{jk}}" in tex and r"\begin{bmatrix}" in tex
+    w1 = net.weights[0]
+    assert (
+        r"1 & $w^{1}\ (2 \times 2)$ & $\begin{bmatrix} "
+        + " & ".join(format_number(v) for v in w1[0])
+        in tex
+    )
+    assert (
+        r"2 & \begin{tabular}[t]{@{}l@{}}$\delta^{2} = \nabla_a C \odot \sigma'(z^{2})$ (BP1) \\ "
+        r"$\quad = a^{2} - y$\end{tabular} & $"
+    ) in tex
 
 
 def test_large_arrays_are_summarised() -> None:

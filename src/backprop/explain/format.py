@@ -27,11 +27,14 @@ __all__ = [
     "format_array",
     "format_number",
     "latex_array",
+    "latex_centered",
     "latex_escape",
     "latex_name",
+    "LATEX_NEEDS",
     "LATEX_PREAMBLE",
     "latex_document",
     "latex_number",
+    "latex_stack",
     "partial",
     "total_derivative",
 ]
@@ -83,15 +86,25 @@ def latex_number(v: Any, digits: int) -> str:
     return s
 
 
+#: The most entries a LaTeX vector (a transposed row) or a matrix row shows, and the most rows of
+#: a matrix: more do not fit a column of a table on an article page.
+LATEX_MAX_COLUMNS = 3
+LATEX_MAX_ROWS = 8
+
+
 def latex_array(a: Any, digits: int, max_elements: int) -> str:
-    """Math-mode LaTeX for a value: a number, a transposed row for a vector, a bmatrix."""
+    """Math-mode LaTeX for a value: a number, a transposed row for a vector, a bmatrix; one with
+    more than ``max_elements`` entries, more than LATEX_MAX_COLUMNS columns (a vector: entries)
+    or more than LATEX_MAX_ROWS rows as its shape, min and max."""
     a = np.asarray(a)
     if a.ndim == 0 or a.size == 1 and a.ndim == 1:
         return latex_number(a.reshape(()), digits)
-    if a.size > max_elements:
+    # Wider or taller than a page's table column takes: summarised as for too many elements.
+    too_wide = a.shape[-1] > LATEX_MAX_COLUMNS if a.ndim > 1 else a.size > LATEX_MAX_COLUMNS
+    if a.size > max_elements or too_wide or a.ndim > 1 and a.shape[0] > LATEX_MAX_ROWS:
         shape = r" \times ".join(str(n) for n in a.shape)
         lo, hi = latex_number(a.min(), digits), latex_number(a.max(), digits)
-        return rf"\text{{{shape} array, min }} {lo} \text{{, max }} {hi}"
+        return rf"{shape}\text{{: }} \min {lo},\ \max {hi}"
     if a.ndim == 1:
         return "(" + ",\\ ".join(latex_number(v, digits) for v in a) + r")^\top"
     if a.ndim == 2:
@@ -112,6 +125,20 @@ _LATEX_SPECIAL = {
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
 }
+
+
+def latex_stack(lines: list[str]) -> str:
+    """Table-cell LaTeX written on several lines (a one-column ``tabular`` without margins), so
+    that a wide cell keeps the table within the page; a single line as it is."""
+    if len(lines) == 1:
+        return lines[0]
+    return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
+
+
+def latex_centered(table: str) -> str:
+    """A ``tabular`` centred on the page in a small font (a table of matrices fits the width
+    of an article page that way)."""
+    return "\n".join([r"\begin{center}", r"\small", table, r"\end{center}"])
 
 
 def latex_escape(text: str) -> str:
@@ -146,6 +173,8 @@ def total_derivative(top: str, bottom: str, latex: bool = False) -> str:
 
 #: The preamble a LaTeX fragment of ``explain`` needs (after ``\\documentclass``).
 LATEX_PREAMBLE = r"\usepackage{amsmath}"
+#: The first line of every LaTeX fragment: a comment naming that preamble.
+LATEX_NEEDS = f"% backprop explain: needs {LATEX_PREAMBLE} in the preamble"
 
 
 def latex_document(body: str) -> str:

@@ -21,13 +21,15 @@ from ..graph import reverse_sweep, topological_order
 from ..scalar import Value
 from ..tensor import Tensor
 from .format import (
-    LATEX_PREAMBLE,
+    LATEX_NEEDS,
     format_array,
     format_number,
     latex_array,
+    latex_centered,
     latex_escape,
     latex_name,
     latex_number,
+    latex_stack,
     partial,
     total_derivative,
 )
@@ -424,10 +426,10 @@ def graph_table(
         local = [
             math(_local_equation(trace, i, pos, number(d), latex)) for pos, d in node.local or []
         ]
-        if latex and len(local) > 1:  # one per line, so that the table fits the page
-            local_cell = r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(local) + r"\end{tabular}"
-        else:
-            local_cell = ", ".join(local) or blank
+        if not local:
+            local_cell = blank
+        else:  # in LaTeX one per line, so that the table fits the page
+            local_cell = latex_stack(local) if latex else ", ".join(local)
         gradient = blank
         if node.is_leaf and node.grad is not None:
             gradient = math(f"{total_derivative(E, node.name, latex)} = {number(node.grad)}")
@@ -439,14 +441,15 @@ def graph_table(
         "Chain rule, from the output down (a node used several times sums one term per path):"
     )
     if latex:
+        # The gradient column repeats the dE/dv column for the leaves: left out, to fit the page.
         headers = [
             r"Node $v$",
             "Operation",
             "Value",
             "Local derivatives",
             f"${total_derivative(E, 'v', latex)}$",
-            "Gradient",
         ]
+        rows = [row[:-1] for row in rows]
         title = (
             f"Backpropagation through ${latex_name(out.name)} = "
             f"{latex_array(out.value, digits, max_elements)}$ ({trace.engine} graph, {count}, "
@@ -458,12 +461,10 @@ def graph_table(
                 f"${total_derivative('E', out.name, True)} = 1$ everywhere"
             )
         parts = [
-            f"% backprop explain: needs {LATEX_PREAMBLE} in the preamble",
+            LATEX_NEEDS,
             title + ".",
             "",
-            r"\begin{center}",
-            render_table(headers, rows, format, align="llrlrl"),
-            r"\end{center}",
+            latex_centered(render_table(headers, rows, format, align="llrlr")),
         ]
         if chain:
             parts += ["", chain_title, r"\begin{align*}", " \\\\\n".join(chain), r"\end{align*}"]
@@ -498,6 +499,13 @@ def _local_equation(trace: GraphTrace, i: int, pos: int, number: str, latex: boo
 
 def _number(v: Any, digits: int, latex: bool) -> str:
     return latex_number(v, digits) if latex else format_number(v, digits)
+
+
+def _latex_stage(stage: str, per_line: int) -> str:
+    """A stage of a chain-rule line in an ``align*``, broken after every ``per_line`` paths."""
+    terms = stage.split(" + ")
+    groups = [" + ".join(terms[j : j + per_line]) for j in range(0, len(terms), per_line)]
+    return " \\\\\n&\\quad + ".join(groups)
 
 
 def _sum(terms: list[str]) -> str:
@@ -549,5 +557,11 @@ def chain_rule_lines(trace: GraphTrace, digits: int = 4, latex: bool = False) ->
         # Drop a stage that repeats the one before it (a path with no product to work out).
         stages = [s for j, s in enumerate(stages) if j == 0 or s != stages[j - 1]]
         lhs = total_derivative(E, node.name, latex)
-        lines.append(lhs + (" &= " if latex else " = ") + " = ".join(stages))
+        if latex and len(symbols) > 1:  # a stage per line, one path per line of symbols
+            staged = [_latex_stage(s, 1 if j == 0 else 3) for j, s in enumerate(stages)]
+            lines.append(lhs + " &= " + " \\\\\n&= ".join(staged))
+        elif latex:
+            lines.append(lhs + " &= " + " = ".join(stages))
+        else:
+            lines.append(f"{lhs} = {' = '.join(stages)}")
     return lines
