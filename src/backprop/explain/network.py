@@ -17,6 +17,7 @@ The walk-through shows numbers, it does not compute them: they are the network's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,6 +273,42 @@ def _activations(network: Network, latex: bool = False) -> str:
     return f"hidden layers {hidden}, output layer {output}"
 
 
+#: A LaTeX equation wider than this many symbols (see _visible) is written over two lines.
+_LATEX_LONG = 24
+
+
+def _visible(formula: str) -> int:
+    """About how many symbols LaTeX source shows: a command counts one, braces, ^, _ none."""
+    return len(re.sub(r"[{}^_ ]", "", re.sub(r"\\[a-zA-Z]+", "x", formula)))
+
+
+def _latex_lines(formula: str) -> list[str]:
+    """A formula in math mode on one line, or over lines where it is long: a batch's cost breaks
+    after its comma (C = (1/m) sum_x C_x, / C_x = ...), BP1 after its first equation (δ^L =
+    ∇_a C ⊙ g'(z^L) / = a^L - y), other long ones after the quantity (δ^l / = ...) or, for a
+    sum, after its first term (the cross-entropy's -sum_j [y_j ln a_j / + (1 - y_j) ...])."""
+    parts = formula.split(" = ")
+    if r",\ " in formula:
+        first, second = formula.split(r",\ ", 1)
+        lines = [f"{first},", second]
+    elif _visible(formula) <= _LATEX_LONG or len(parts) == 1:
+        lines = [formula]
+    elif len(parts) > 2:
+        lines = [f"{parts[0]} = {parts[1]}", *(f"= {p}" for p in parts[2:])]
+    elif " + " in parts[1]:
+        lines = [formula]  # broken after the sum's first term below
+    else:
+        lines = [parts[0], f"= {parts[1]}"]
+    out = []
+    for line in lines:
+        if _visible(line) > _LATEX_LONG and " + " in line:
+            head, tail = line.split(" + ", 1)
+            out += [head, f"+ {tail}"]
+        else:
+            out.append(line)
+    return [f"${line}$" if k == 0 else rf"$\quad {line}$" for k, line in enumerate(out)]
+
+
 def network_table(
     network: Network,
     x: Any,
@@ -288,17 +325,11 @@ def network_table(
     for s in steps:
         tag = s.equation if s.equation.startswith("BP") else ""
         if latex:
-            # No quantity column (each equation starts with its quantity), the tag after the
-            # equation and each "= ..." after the second on a line of its own: the table fits
-            # an article page.
-            first, *rest = s.formula_latex.split(" = ")
-            tagged = f" ({tag})" if tag else ""
-            if rest:
-                lines = [f"${first} = {rest[0]}$" + tagged, *(rf"$\quad = {r}$" for r in rest[1:])]
-            else:
-                lines = [f"${first}$" + tagged]
+            # No layer or quantity column (each equation starts with its quantity, layer in the
+            # superscript), the tag in a narrow first column and a long equation over two lines
+            # (format.latex_stack): the table fits an article page.
             value = f"${latex_array(s.value, digits, max_elements)}$"
-            rows.append([str(s.layer), latex_stack(lines), value])
+            rows.append([tag, latex_stack(_latex_lines(s.formula_latex)), value])
         else:
             formula = f"{tag}: {s.formula}" if tag else s.formula
             rows.append(
@@ -313,7 +344,7 @@ def network_table(
             f"{latex_escape(network.cost_name)} cost, {what}: forward pass, then BP1--BP4 from "
             f"layer {L} down."
         )
-        table = render_table(["$l$", "Equation", "Value"], rows, format, align="cll")
+        table = render_table(["", "Equation", "Value"], rows, format, align="lll")
         return "\n".join([LATEX_NEEDS, title, "", latex_centered(table)])
     title = (
         f"Backpropagation in Network({network.sizes}), {_activations(network)}, "

@@ -467,7 +467,9 @@ def graph_table(
             latex_centered(render_table(headers, rows, format, align="llrlr")),
         ]
         if chain:
-            parts += ["", chain_title, r"\begin{align*}", " \\\\\n".join(chain), r"\end{align*}"]
+            # A page may break between the lines (\\allowdisplaybreaks, in a group of its own).
+            parts += ["", chain_title, r"{\allowdisplaybreaks", r"\begin{align*}"]
+            parts += [" \\\\\n".join(chain), r"\end{align*}}"]
         return "\n".join(parts)
     headers = ["node", "operation", "value", "local derivatives", f"d{E}/d(node)", "gradient"]
     table = render_table(headers, rows, format)  # every column left-aligned
