@@ -693,3 +693,65 @@ def test_a_wrong_derivative_in_the_record_is_caught(layer, monkeypatch) -> None:
     steps = {s.quantity: s for s in network_steps(net, X3, Y3)}
     with pytest.raises(AssertionError):
         check_bp1_bp2(net, steps)
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+X_TIMES_X_PLUS_X = """\
+Backpropagation through f = 12 (Value graph, 3 nodes, leaves first)
+
+node  operation   value  local derivatives                              df/d(node)  gradient
+----  ----------  -----  ---------------------------------------------  ----------  ---------
+x     (leaf)      3      —                                              7           df/dx = 7
+n1    n1 = x * x  9      ∂n1/∂x (left) = x = 3, ∂n1/∂x (right) = x = 3  1           —
+f     f = n1 + x  12     ∂f/∂n1 = 1, ∂f/∂x = 1                          1           —
+
+Chain rule, from the output down (a node used several times sums one term per path):
+  df/dn1 = ∂f/∂n1 = 1
+  df/dx = df/dn1 · ∂n1/∂x (left) + df/dn1 · ∂n1/∂x (right) + ∂f/∂x = 1 · 3 + 1 · 3 + 1 = 3 + 3 + 1 = 7
+"""  # noqa: E501
+
+
+def test_command_x_times_x_plus_x(capsys) -> None:
+    from backprop.cli import main
+
+    assert main(["explain", "x * x + x", "--values", "x=3"]) == 0
+    assert capsys.readouterr().out == X_TIMES_X_PLUS_X
+
+
+def test_command_network_prints_its_defaults_and_takes_output_and_cost(capsys) -> None:
+    from backprop.cli import main
+
+    assert main(["explain", "--network", "2,2,1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "no --input given: x = [0.5, 0.5] (the default)\n"
+        "no --target given: y = [1] (the default, class 0)\n\n"
+        "Backpropagation in Network([2, 2, 1]), every layer sigmoid"
+    )
+    assert main(["explain", "--network", "2,2", "--input", "1,0", "--target", "0,1"]) == 0
+    assert capsys.readouterr().out.startswith("Backpropagation in Network([2, 2])")
+    assert main(["explain", "--network", "2,2", "--format", "latex"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        "% no --input given: x = [0.5, 0.5] (the default)",
+        "% no --target given: y = [1, 0] (the default, class 0)",
+        "",
+    ]
+    args = ["explain", "--network", "2,3,2", "--activation", "tanh", "--input", "1,0"]
+    assert main([*args, "--target", "0,1", "--output-activation", "softmax",
+                 "--cost", "log_likelihood"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert ", hidden layers tanh (g'(z) = 1 - tanh(z)^2 = 1 - a^2), output layer softmax, " in out
+    assert "log_likelihood cost" in out and "(softmax, log-likelihood)" in out
+    # a cost that needs another output layer is refused, with Network's reason
+    assert main([*args, "--target", "0,1", "--cost", "cross_entropy"]) == 2
+    assert "cost='cross_entropy' needs output='sigmoid'" in capsys.readouterr().err
+
+
+def test_command_standalone_needs_latex(capsys) -> None:
+    from backprop.cli import main
+
+    assert main(["explain", "--standalone"]) == 2
+    assert "--standalone writes a LaTeX document: add --format latex" in capsys.readouterr().err
