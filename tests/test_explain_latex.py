@@ -123,3 +123,18 @@ def test_standalone_is_a_complete_document(args, tmp_path) -> None:
     assert tex.startswith("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n")
     assert tex.endswith("\\end{document}\n") and tex.isascii()
     assert_fits_the_page(pdflatex(tex, tmp_path))
+
+
+def test_long_equations_break_between_equations_not_inside_brackets() -> None:
+    from backprop.explain.network import _latex_lines
+
+    batch = r"C = \frac{1}{m}\sum_x C_x,\ C_x = \max(0,\ 1 - y\, a^{2}),\ y = \pm 1"
+    assert _latex_lines(batch) == [
+        r"$C = \frac{1}{m}\sum_x C_x,$",
+        r"$\quad C_x = \max(0,\ 1 - y\, a^{2}),\ y = \pm 1$",
+    ]
+    assert _latex_lines(r"C = \max(0,\ 1 - y\, a^{2}),\ y = \pm 1") == [
+        r"$C = \max(0,\ 1 - y\, a^{2}),$",
+        r"$\quad y = \pm 1$",
+    ]
+    assert _latex_lines(r"z^{1} = w^{1} a^{0} + b^{1}") == [r"$z^{1} = w^{1} a^{0} + b^{1}$"]

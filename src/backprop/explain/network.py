@@ -282,15 +282,26 @@ def _visible(formula: str) -> int:
     return len(re.sub(r"[{}^_ ]", "", re.sub(r"\\[a-zA-Z]+", "x", formula)))
 
 
+def _top_level(formula: str, separator: str) -> int:
+    """Where ``separator`` first occurs outside parentheses and braces (-1: nowhere), so that
+    the comma of max(0,\\ 1 - y a) is not taken for the one between two equations."""
+    depth = 0
+    for i, c in enumerate(formula):
+        depth += (c in "({") - (c in ")}")
+        if depth == 0 and formula.startswith(separator, i):
+            return i
+    return -1
+
+
 def _latex_lines(formula: str) -> list[str]:
     """A formula in math mode on one line, or over lines where it is long: a batch's cost breaks
     after its comma (C = (1/m) sum_x C_x, / C_x = ...), BP1 after its first equation (δ^L =
     ∇_a C ⊙ g'(z^L) / = a^L - y), other long ones after the quantity (δ^l / = ...) or, for a
     sum, after its first term (the cross-entropy's -sum_j [y_j ln a_j / + (1 - y_j) ...])."""
     parts = formula.split(" = ")
-    if r",\ " in formula:
-        first, second = formula.split(r",\ ", 1)
-        lines = [f"{first},", second]
+    comma = _top_level(formula, r",\ ")
+    if comma >= 0:
+        lines = [formula[:comma] + ",", formula[comma + 3 :]]
     elif _visible(formula) <= _LATEX_LONG or len(parts) == 1:
         lines = [formula]
     elif len(parts) > 2:
