@@ -412,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
         epilog="examples:\n  backprop explain\n"
         '  backprop explain "(x + y) * z" --values x=1,y=-3,z=4 --format latex\n'
+        '  backprop explain "x * x + x" --values x=3 --format latex --standalone > graph.tex\n'
         '  backprop explain "tanh(w * x + b)" --values w=0.5,x=2,b=-1\n'
         "  backprop explain --network 2,2,1 --input 1,0 --target 1",
     )
