@@ -755,3 +755,12 @@ def test_command_standalone_needs_latex(capsys) -> None:
 
     assert main(["explain", "--standalone"]) == 2
     assert "--standalone writes a LaTeX document: add --format latex" in capsys.readouterr().err
+
+
+def test_the_package_docstring_example_is_what_explain_prints() -> None:
+    import doctest
+    import importlib
+
+    package = importlib.import_module("backprop.explain")  # backprop.explain is the function
+    result = doctest.testmod(package, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted == 5 and result.failed == 0  # the 5 statements of the example
