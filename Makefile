@@ -16,12 +16,14 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[$*]'
 	touch $@
 
-# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist), Graphviz's `dot`, and
-# Chromium for the playground's browser tests (Playwright drives /usr/bin/chromium).
+# Fashion-MNIST (IDX files under /usr/share/datasets/fashion-mnist), Graphviz's `dot`,
+# Chromium for the playground's browser tests (Playwright drives /usr/bin/chromium), and
+# pdflatex with amsmath (texlive-latex-base) for the test that compiles `explain`'s LaTeX.
 system-deps:
 	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || ! command -v dot >/dev/null \
-	  || [ ! -x /usr/bin/chromium ]; then \
-	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz chromium; fi
+	  || [ ! -x /usr/bin/chromium ] || ! command -v pdflatex >/dev/null; then \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q dataset-fashion-mnist graphviz chromium \
+	  texlive-latex-base; fi
 
 demo: $(VENV)/.installed-data
 	$(BIN)/backprop demo

@@ -396,7 +396,7 @@ def test_graph_forward_and_backward_values(tmp_path, capsys):
     assert r["grads"] == {"x": 4, "y": 4, "z": -2, "d": 4}
     assert r["tensor_grads"] == {"x": 4, "y": 4, "z": -2}
     out = capsys.readouterr().out
-    for line in ("df/dx = df/dd · dd/dx = 4 · 1 = 4", "df/dy = df/dd · dd/dy = 4 · 1 = 4"):
+    for line in ("df/dx = df/dd · ∂d/∂x = 4 · 1 = 4", "df/dy = df/dd · ∂d/∂y = 4 · 1 = 4"):
         assert line in out
     folder = tmp_path / "graph"
     dot = (folder / "graph.dot").read_text()

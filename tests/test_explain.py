@@ -10,7 +10,8 @@ import pytest
 
 from backprop import nn, ops, tensor
 from backprop.activations import ACTIVATIONS
-from backprop.explain import FORMATS, explain, network_steps, trace_graph
+from backprop.explain import FORMATS, explain, format_number, network_steps, trace_graph
+from backprop.expression import evaluate_expression
 from backprop.layered import Network
 from backprop.scalar import Value
 
@@ -69,17 +70,23 @@ def test_text_table_shows_the_seed_numbers(engine: str) -> None:
     # columns: node, operation, value, local derivatives, df/d(node), gradient
     assert rows["d"][1:3] == ["d = x + y", "-2"]
     assert rows["f"][1:3] == ["f = d * z", "-8"]
-    assert rows["d"][3] == "dd/dx = 1, dd/dy = 1"
-    assert rows["f"][3] == "df/dd = 4, df/dz = -2"  # df/dd = z, df/dz = d
+    # local partials with the lecture's formulas: ∂d/∂x = 1, ∂f/∂d = z, ∂f/∂z = d
+    assert rows["d"][3] == "∂d/∂x = 1, ∂d/∂y = 1"
+    assert rows["f"][3] == "∂f/∂d = z = 4, ∂f/∂z = d = -2"
     assert [rows[n][4] for n in "xyzdf"] == ["4", "4", "-2", "4", "1"]
     assert rows["x"][5] == "df/dx = 4"
     assert rows["y"][5] == "df/dy = 4"
     assert rows["z"][5] == "df/dz = -2"
     assert rows["x"][1] == "(leaf)"
     assert "f = -8" in text
-    # the chain rule as on the slide: df/dx = df/dd * dd/dx = 4 * 1 = 4
-    assert "df/dx = df/dd · dd/dx = 4 · 1 = 4" in text
-    assert "df/dy = df/dd · dd/dy = 4 · 1 = 4" in text
+    # the chain rule as on the slide: the total df/dx = df/dd * the local ∂d/∂x = 4 * 1 = 4
+    assert text.splitlines()[-5:] == [
+        "Chain rule, from the output down (a node used several times sums one term per path):",
+        "  df/dd = ∂f/∂d = 4",
+        "  df/dz = ∂f/∂z = -2",
+        "  df/dy = df/dd · ∂d/∂y = 4 · 1 = 4",
+        "  df/dx = df/dd · ∂d/∂x = 4 · 1 = 4",
+    ]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -92,25 +99,51 @@ def test_markdown_is_a_pipe_table(engine: str) -> None:
         "| node | operation | value | local derivatives | df/d(node) | gradient |"
     )
     assert re.fullmatch(r"\|(---\|){6}", lines[header + 1])
-    assert "| f | f = d * z | -8 | df/dd = 4, df/dz = -2 | 1 | — |" in lines
+    assert "| f | f = d * z | -8 | ∂f/∂d = z = 4, ∂f/∂z = d = -2 | 1 | — |" in lines
     assert "| x | (leaf) | 1 | — | 4 | df/dx = 4 |" in lines
+    assert lines[-2:] == [
+        "- df/dy = df/dd · ∂d/∂y = 4 · 1 = 4",
+        "- df/dx = df/dd · ∂d/∂x = 4 · 1 = 4",
+    ]
     assert "| z | (leaf) | 4 | — | -2 | df/dz = -2 |" in lines
 
 
+SEED_LATEX = r"""% backprop explain: needs \usepackage{amsmath} in the preamble
+Backpropagation through $f = -8$ (ENGINE graph, 5 nodes, leaves first).
+
+\begin{center}
+\small
+\begin{tabular}{llrlr}
+\hline
+Node $v$ & Operation & Value & Local derivatives & $\frac{\mathrm{d} f}{\mathrm{d} v}$ \\
+\hline
+$x$ & (leaf) & $1$ & --- & $4$ \\
+$y$ & (leaf) & $-3$ & --- & $4$ \\
+$z$ & (leaf) & $4$ & --- & $-2$ \\
+$d$ & $d = x + y$ & $-2$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial d}{\partial x} = 1$ \\ $\frac{\partial d}{\partial y} = 1$\end{tabular} & $4$ \\
+$f$ & $f = d \cdot z$ & $-8$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial f}{\partial d} = z = 4$ \\ $\frac{\partial f}{\partial z} = d = -2$\end{tabular} & $1$ \\
+\hline
+\end{tabular}
+\end{center}
+
+Chain rule, from the output down (a node used several times sums one term per path):
+{\allowdisplaybreaks
+\begin{align*}
+\frac{\mathrm{d} f}{\mathrm{d} d} &= \frac{\partial f}{\partial d} = 4 \\
+\frac{\mathrm{d} f}{\mathrm{d} z} &= \frac{\partial f}{\partial z} = -2 \\
+\frac{\mathrm{d} f}{\mathrm{d} y} &= \frac{\mathrm{d} f}{\mathrm{d} d} \cdot \frac{\partial d}{\partial y} = 4 \cdot 1 = 4 \\
+\frac{\mathrm{d} f}{\mathrm{d} x} &= \frac{\mathrm{d} f}{\mathrm{d} d} \cdot \frac{\partial d}{\partial x} = 4 \cdot 1 = 4
+\end{align*}}"""  # noqa: E501
+
+
 @pytest.mark.parametrize("engine", ENGINES)
-def test_latex_is_a_tabular_with_partial_fractions(engine: str) -> None:
+def test_latex_is_an_ascii_fragment_with_table_and_chain_rule(engine: str) -> None:
+    """Total derivatives d f / d v, local partials with the lecture's formulas (∂f/∂d = z),
+    the chain rule in an align*; plain ASCII, its preamble named in a comment."""
     f, _ = ENGINES[engine]()
     tex = explain(f, format="latex")
-    lines = tex.splitlines()
-    assert lines[0].startswith(r"\begin{tabular}{") and lines[-1] == r"\end{tabular}"
-    assert r"$\frac{\partial f}{\partial v}$" in lines[2]  # header
-    assert r"$\frac{\partial f}{\partial x} = 4$" in tex
-    assert r"$\frac{\partial f}{\partial z} = -2$" in tex
-    assert r"$\frac{\partial f}{\partial d} = 4$, $\frac{\partial f}{\partial z} = -2$" in tex
-    assert r"$f = d \cdot z$ & $-8$" in tex
-    body = [line for line in lines if "&" in line]
-    assert len(body) == 6 and all(line.endswith(r"\\") for line in body)
-    assert all(line.count("&") == 5 for line in body)
+    assert tex == SEED_LATEX.replace("ENGINE", engine)
+    assert tex.isascii()
 
 
 def test_latex_escapes_special_characters_in_names() -> None:
@@ -184,15 +217,21 @@ def test_automatic_names_and_inline_constants() -> None:
 @pytest.mark.parametrize(
     ("make", "formula", "value", "local"),
     [
-        (lambda x: 2 - x, "f = 2 - x", "-1", "df/dx = -1"),
-        (lambda x: x - 2, "f = x - 2", "1", "df/dx = 1"),
-        (lambda x: x / 4, "f = x / 4", "0.75", "df/dx = 0.25"),
-        (lambda x: 6 / x, "f = 6 / x", "2", "df/dx = -0.6667"),
-        (lambda x: x**2, "f = x ** 2", "9", "df/dx = 6"),
-        (lambda x: 2**x, "f = 2 ** x", "8", "df/dx = 5.545"),
-        (lambda x: -x, "f = -x", "-3", "df/dx = -1"),
-        (lambda x: x.tanh(), "f = tanh(x)", "0.9951", "df/dx = 0.009866"),
-        (lambda x: x.relu(), "f = relu(x)", "3", "df/dx = 1"),
+        (lambda x: 2 - x, "f = 2 - x", "-1", "∂f/∂x = -1"),
+        (lambda x: x - 2, "f = x - 2", "1", "∂f/∂x = 1"),
+        (lambda x: x * 2.5, "f = x * 2.5", "7.5", "∂f/∂x = 2.5"),
+        (lambda x: x / 4, "f = x / 4", "0.75", "∂f/∂x = 1/4 = 0.25"),
+        (lambda x: 6 / x, "f = 6 / x", "2", "∂f/∂x = -6/x ** 2 = -0.6667"),
+        (lambda x: x**2, "f = x ** 2", "9", "∂f/∂x = 2 · x = 6"),
+        (lambda x: x**3, "f = x ** 3", "27", "∂f/∂x = 3 · x ** 2 = 27"),
+        (lambda x: x**-1, "f = x ** (-1)", "0.3333", "∂f/∂x = -1 · x ** (-2) = -0.1111"),
+        (lambda x: x**1, "f = x ** 1", "3", "∂f/∂x = 1"),
+        (lambda x: 2**x, "f = 2 ** x", "8", "∂f/∂x = 2 ** x · ln 2 = 5.545"),
+        (lambda x: -x, "f = -x", "-3", "∂f/∂x = -1"),
+        (lambda x: x.exp(), "f = exp(x)", "20.09", "∂f/∂x = exp(x) = 20.09"),
+        (lambda x: x.log(), "f = log(x)", "1.099", "∂f/∂x = 1/x = 0.3333"),
+        (lambda x: x.tanh(), "f = tanh(x)", "0.9951", "∂f/∂x = tanh'(x) = 0.009866"),
+        (lambda x: x.relu(), "f = relu(x)", "3", "∂f/∂x = ReLU'(x) = 1"),
     ],
 )
 def test_value_formulas_recover_folded_constants(make, formula, value, local) -> None:
@@ -209,9 +248,70 @@ def test_fan_out_sums_over_consumers() -> None:
     out.label = "g"
     text = explain(out)
     rows = text_rows(text)
-    assert rows["s"][3] == "ds/dx = 3, ds/dx = 3"  # one local derivative per use of x
-    assert rows["x"][5] == "dg/dx = 7"  # 2x + 1
-    assert "dg/dx = dg/ds · ds/dx + dg/ds · ds/dx + dg/dx = 1 · 3 + 1 · 3 + 1 = 7" in text
+    # one local derivative per use of x, each labelled with its side
+    assert rows["s"][3] == "∂s/∂x (left) = x = 3, ∂s/∂x (right) = x = 3"
+    assert rows["g"][3] == "∂g/∂s = 1, ∂g/∂x = 1"  # the local ∂g/∂x ...
+    assert rows["x"][5] == "dg/dx = 7"  # ... is not the total dg/dx = 2x + 1
+    # the total as the sum over the three paths from x to g
+    assert text.splitlines()[-1] == (
+        "  dg/dx = dg/ds · ∂s/∂x (left) + dg/ds · ∂s/∂x (right) + ∂g/∂x"
+        " = 1 · 3 + 1 · 3 + 1 = 3 + 3 + 1 = 7"
+    )
+
+
+def test_expression_x_times_x_plus_x_sums_the_paths() -> None:
+    """The issue's example: df/dx = 3 + 3 + 1 = 7 at x = 3, in every format."""
+    out = evaluate_expression("x * x + x", {"x": 3})
+    text = explain(out)
+    assert text_rows(text)["n1"][3] == "∂n1/∂x (left) = x = 3, ∂n1/∂x (right) = x = 3"
+    assert text.splitlines()[-2:] == [
+        "  df/dn1 = ∂f/∂n1 = 1",
+        "  df/dx = df/dn1 · ∂n1/∂x (left) + df/dn1 · ∂n1/∂x (right) + ∂f/∂x"
+        " = 1 · 3 + 1 · 3 + 1 = 3 + 3 + 1 = 7",
+    ]
+    md = explain(out, format="markdown").splitlines()
+    assert "| n1 | n1 = x * x | 9 | ∂n1/∂x (left) = x = 3, ∂n1/∂x (right) = x = 3 | 1 | — |" in md
+    assert md[-1] == "- " + text.splitlines()[-1].strip()
+    tex = explain(out, format="latex").splitlines()
+    # in LaTeX one stage of the sum per line of the align*, one path per line of symbols
+    assert tex[-8:] == [
+        r"\frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} &= \frac{\partial f}{\partial \mathrm{n1}}"
+        r" = 1 \\",
+        r"\frac{\mathrm{d} f}{\mathrm{d} x} &= \frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} \cdot "
+        r"\frac{\partial \mathrm{n1}}{\partial x}\,(\text{left}) \\",
+        r"&\quad + \frac{\mathrm{d} f}{\mathrm{d} \mathrm{n1}} \cdot "
+        r"\frac{\partial \mathrm{n1}}{\partial x}\,(\text{right}) \\",
+        r"&\quad + \frac{\partial f}{\partial x} \\",
+        r"&= 1 \cdot 3 + 1 \cdot 3 + 1 \\",
+        r"&= 3 + 3 + 1 \\",
+        r"&= 7",
+        r"\end{align*}}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "values", "text", "latex"),
+    [
+        ("x / y", {"x": 3, "y": 2}, "∂f/∂x = 1/y = 0.5, ∂f/∂y = -x/y ** 2 = -0.75",
+         [r"\frac{\partial f}{\partial x} = \frac{1}{y} = 0.5",
+          r"\frac{\partial f}{\partial y} = -\frac{x}{y^{2}} = -0.75"]),
+        ("x ** y", {"x": 3, "y": 2}, "∂f/∂x = y · x ** (y - 1) = 6, ∂f/∂y = x ** y · ln x = 9.888",
+         [r"\frac{\partial f}{\partial x} = y \cdot x^{y - 1} = 6",
+          r"\frac{\partial f}{\partial y} = x^{y} \ln x = 9.888"]),
+        ("x - y", {"x": 3, "y": 2}, "∂f/∂x = 1, ∂f/∂y = -1",
+         [r"\frac{\partial f}{\partial x} = 1", r"\frac{\partial f}{\partial y} = -1"]),
+        ("sigmoid(x)", {"x": 0}, "∂f/∂x = sigma'(x) = 0.25",
+         [r"\frac{\partial f}{\partial x} = \sigma'\left(x\right) = 0.25"]),
+        ("exp(x) * 2", {"x": 0}, "∂f/∂n1 = 2",
+         [r"\frac{\partial f}{\partial \mathrm{n1}} = 2"]),
+    ],
+)  # fmt: skip
+def test_local_derivative_formulas_in_text_and_latex(expression, values, text, latex) -> None:
+    out = evaluate_expression(expression, values)
+    assert text_rows(explain(out))["f"][3] == text
+    tex = explain(out, format="latex")
+    for part in latex:
+        assert f"${part}$" in tex
 
 
 def test_tensor_vector_graph_shows_elementwise_local_derivatives() -> None:
@@ -221,8 +321,12 @@ def test_tensor_vector_graph_shows_elementwise_local_derivatives() -> None:
     sq.label = "s"
     out = sq.sum()
     rows = text_rows(explain(out))
-    assert rows["s"][1:4] == ["s = x * x", "[1, 4, 9]", "ds/dx = [1, 2, 3], ds/dx = [1, 2, 3]"]
-    assert rows["f"][1:5] == ["f = sum(s)", "14", "df/ds = [1, 1, 1]", "1"]
+    assert rows["s"][1:4] == [
+        "s = x * x",
+        "[1, 4, 9]",
+        "∂s/∂x (left) = x = [1, 2, 3], ∂s/∂x (right) = x = [1, 2, 3]",
+    ]
+    assert rows["f"][1:5] == ["f = sum(s)", "14", "∂f/∂s = [1, 1, 1]", "1"]
     assert rows["x"][5] == "df/dx = [2, 4, 6]"
     assert x.grad is None
 
@@ -241,8 +345,8 @@ def test_tensor_network_graph_unique_labels_and_summed_output() -> None:
     assert rows["n2"][3] == "—"  # linear: a full Jacobian, not shown
     # tanh acts elementwise: its local derivative 1 - tanh^2 is shown entry by entry
     n3 = numbers(rows["n3"][2])
-    assert rows["n3"][3].startswith("dn3/dn2 = [[")
-    local = numbers(rows["n3"][3].split("=", 1)[1])
+    assert rows["n3"][3].startswith("∂n3/∂n2 = tanh'(n2) = [[")
+    local = numbers(rows["n3"][3].rsplit("=", 1)[1])
     assert np.allclose(local, 1 - n3**2, rtol=1e-3, atol=1e-3)
     # the upstream gradient of a non-scalar output is a seed of ones
     assert rows["f"][4] == "[[1, 1]]"
@@ -270,8 +374,8 @@ def test_every_activation_of_the_table_is_traced_with_its_symbol_and_derivative(
     a.label = "a"
     rows = text_rows(explain(a))
     assert rows["a"][1] == f"a = {name}(z)"
-    assert rows["a"][3].startswith("da/dz = [")
-    local = numbers(rows["a"][3].split("=", 1)[1])
+    assert rows["a"][3].startswith(f"∂a/∂z = {row.symbol_text}'(z) = [")
+    local = numbers(rows["a"][3].rsplit("=", 1)[1])
     assert np.allclose(local, row.derivative(row.function(z.data)), rtol=1e-3, atol=1e-12)
 
 
@@ -320,7 +424,7 @@ def test_network_text_lists_bp1_to_bp4() -> None:
     # the order of the algorithm: forward pass, then delta^L, its gradients, delta^{L-1}, ...
     order = [key[1] for key in rows if key[0] in "012" and key[1] != "quantity"]
     assert order == [
-        "a^0", "z^1", "a^1", "z^2", "a^2", "y", "C",
+        "a^0", "w^1", "b^1", "z^1", "a^1", "w^2", "b^2", "z^2", "a^2", "y", "C",
         "delta^2", "dC/db^2", "dC/dw^2", "delta^1", "dC/db^1", "dC/dw^1",
     ]  # fmt: skip
 
@@ -342,6 +446,8 @@ def test_network_numbers_equal_backprop(batch: bool) -> None:
         expected[f"delta^{l}"] = rec.delta[l]
         expected[f"dC/db^{l}"] = grad_b[l - 1]
         expected[f"dC/dw^{l}"] = grad_W[l - 1]
+        expected[f"w^{l}"] = net.weights[l - 1]  # the parameters, to check z^l by hand
+        expected[f"b^{l}"] = net.biases[l - 1]
     seen = set()
     for line in text.splitlines():
         cells = re.split(r"\s{2,}", line)
@@ -377,10 +483,39 @@ def test_network_cross_entropy_bp1_and_other_formats() -> None:
     assert md.splitlines()[2] == "| layer | quantity | equation | value |"
     assert re.fullmatch(r"\|(---\|){4}", md.splitlines()[3])
     tex = explain(net, [0.5, -1.0], 1.0, format="latex")
-    assert tex.startswith(r"\begin{tabular}") and tex.endswith(r"\end{tabular}")
-    for tag in ("(BP1)", "(BP2)", "(BP3)", "(BP4)"):
-        assert tag in tex
+    lines = tex.splitlines()
+    assert lines[:4] == [
+        r"% backprop explain: needs \usepackage{amsmath} in the preamble",
+        "Backpropagation in Network([2, 2, 1]), every layer sigmoid, cross\\_entropy cost, one "
+        "example: forward pass, then BP1--BP4 from layer 2 down.",
+        "",
+        r"\begin{center}",
+    ]
+    assert lines[4:9] == [
+        r"\small",
+        r"\begin{tabular}{lll}",
+        r"\hline",
+        r" & Equation & Value \\",
+        r"\hline",
+    ]
+    assert lines[-2:] == [r"\end{tabular}", r"\end{center}"] and tex.isascii()
+    for tag in ("BP1", "BP2", "BP3", "BP4"):
+        assert f"\n{tag} & $" in tex
     assert r"\frac{\partial C}{\partial w^{1}_{jk}}" in tex and r"\begin{bmatrix}" in tex
+    w1 = net.weights[0]
+    assert (
+        r" & $w^{1}\ (2 \times 2)$ & $\begin{bmatrix} "
+        + " & ".join(format_number(v) for v in w1[0])
+        + r" \\ "
+        in tex
+    )
+    bp1 = r"BP1 & $\delta^{2} = \nabla_a C \odot \sigma'(z^{2}) = a^{2} - y$ & $"
+    assert bp1 in tex
+    cost = (
+        r" & \begin{tabular}[t]{@{}l@{}}$C = -\sum_j [y_j \ln a^{2}_j$ \\ "
+        r"$\quad + (1 - y_j) \ln(1 - a^{2}_j)]$\end{tabular} & $"
+    )
+    assert cost in tex
 
 
 def test_large_arrays_are_summarised() -> None:
@@ -558,3 +693,74 @@ def test_a_wrong_derivative_in_the_record_is_caught(layer, monkeypatch) -> None:
     steps = {s.quantity: s for s in network_steps(net, X3, Y3)}
     with pytest.raises(AssertionError):
         check_bp1_bp2(net, steps)
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+X_TIMES_X_PLUS_X = """\
+Backpropagation through f = 12 (Value graph, 3 nodes, leaves first)
+
+node  operation   value  local derivatives                              df/d(node)  gradient
+----  ----------  -----  ---------------------------------------------  ----------  ---------
+x     (leaf)      3      —                                              7           df/dx = 7
+n1    n1 = x * x  9      ∂n1/∂x (left) = x = 3, ∂n1/∂x (right) = x = 3  1           —
+f     f = n1 + x  12     ∂f/∂n1 = 1, ∂f/∂x = 1                          1           —
+
+Chain rule, from the output down (a node used several times sums one term per path):
+  df/dn1 = ∂f/∂n1 = 1
+  df/dx = df/dn1 · ∂n1/∂x (left) + df/dn1 · ∂n1/∂x (right) + ∂f/∂x = 1 · 3 + 1 · 3 + 1 = 3 + 3 + 1 = 7
+"""  # noqa: E501
+
+
+def test_command_x_times_x_plus_x(capsys) -> None:
+    from backprop.cli import main
+
+    assert main(["explain", "x * x + x", "--values", "x=3"]) == 0
+    assert capsys.readouterr().out == X_TIMES_X_PLUS_X
+
+
+def test_command_network_prints_its_defaults_and_takes_output_and_cost(capsys) -> None:
+    from backprop.cli import main
+
+    assert main(["explain", "--network", "2,2,1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "no --input given: x = [0.5, 0.5] (the default)\n"
+        "no --target given: y = [1] (the default, class 0)\n\n"
+        "Backpropagation in Network([2, 2, 1]), every layer sigmoid"
+    )
+    assert main(["explain", "--network", "2,2", "--input", "1,0", "--target", "0,1"]) == 0
+    assert capsys.readouterr().out.startswith("Backpropagation in Network([2, 2])")
+    assert main(["explain", "--network", "2,2", "--format", "latex"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        "% no --input given: x = [0.5, 0.5] (the default)",
+        "% no --target given: y = [1, 0] (the default, class 0)",
+        "",
+    ]
+    args = ["explain", "--network", "2,3,2", "--activation", "tanh", "--input", "1,0"]
+    assert main([*args, "--target", "0,1", "--output-activation", "softmax",
+                 "--cost", "log_likelihood"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert ", hidden layers tanh (g'(z) = 1 - tanh(z)^2 = 1 - a^2), output layer softmax, " in out
+    assert "log_likelihood cost" in out and "(softmax, log-likelihood)" in out
+    # a cost that needs another output layer is refused, with Network's reason
+    assert main([*args, "--target", "0,1", "--cost", "cross_entropy"]) == 2
+    assert "cost='cross_entropy' needs output='sigmoid'" in capsys.readouterr().err
+
+
+def test_command_standalone_needs_latex(capsys) -> None:
+    from backprop.cli import main
+
+    assert main(["explain", "--standalone"]) == 2
+    assert "--standalone writes a LaTeX document: add --format latex" in capsys.readouterr().err
+
+
+def test_the_package_docstring_example_is_what_explain_prints() -> None:
+    import doctest
+    import importlib
+
+    package = importlib.import_module("backprop.explain")  # backprop.explain is the function
+    result = doctest.testmod(package, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted == 5 and result.failed == 0  # the 5 statements of the example

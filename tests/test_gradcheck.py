@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 import backprop
-from backprop import GradcheckError, tensor
+from backprop import GradcheckError, nn, tensor
+from backprop.gradcheck import _compare, check_model_gradients
 from backprop.tensor import make_node
 
 
@@ -178,3 +179,55 @@ def test_usage_errors():
         backprop.gradcheck(lambda x: x * 2, tensor([1.0]))
     with pytest.raises(TypeError, match="Tensor"):
         backprop.gradcheck(lambda x: 3.0, tensor([1.0], requires_grad=True))
+
+
+# ---------------------------------------------------------------------------- the report
+
+
+def test_agreement_counts_each_element_by_the_bound_it_passes():
+    """|a - n| <= rtol |n| (n != 0) first, else |a - n| <= atol, else only their sum."""
+    analytic = np.array([1.0, 0.0, 1e-7, 0.5, 1.0, 0.0])
+    numeric = np.array([1.0000001, 1e-9, 0.0, 0.5004, 1.0015, 0.0])
+    flat = np.arange(6)
+    agree = _compare("w", analytic, numeric, flat, (6,), atol=1e-3, rtol=1e-3)
+    # 1.0 and 0.5 by rtol; 1e-9, the numeric 0 and the exact 0 by atol; 1.0015 only by the sum
+    assert (agree.checked, agree.by_rtol, agree.by_atol, agree.by_both) == (6, 2, 3, 1)
+    assert agree.largest_relative == pytest.approx(4e-4 / 0.5004, rel=1e-6)
+    assert agree.largest_absolute == pytest.approx(1.5e-3, rel=1e-6)
+    assert agree.describe() == (
+        "2 by relative tolerance, 3 by absolute tolerance, 1 only by the two together "
+        "(largest relative error 8.0e-04, largest absolute error 1.5e-03)"
+    )
+    tight = _compare("w", analytic[:1], numeric[:1], flat[:1], (1,), atol=0.0, rtol=1e-6)
+    assert (tight.by_rtol, tight.by_atol, tight.by_both) == (1, 0, 0)
+    with pytest.raises(GradcheckError):  # 1.0015 fails when atol alone is smaller
+        _compare("w", analytic, numeric, flat, (6,), atol=1e-4, rtol=1e-3)
+
+
+def test_model_report_counts_relative_and_absolute_agreements():
+    """A weight whose input column is 0 has gradient exactly 0: it agrees by atol, not rtol."""
+    model = nn.Linear(2, 1, seed=0)
+    X = np.array([[0.0, 1.0], [0.0, 2.0]])
+    y = np.array([[1.0], [0.0]])
+    report = check_model_gradients(model, X, y, lambda out, t: ((out - tensor(t)) ** 2).sum())
+    lines = report.splitlines()
+    assert lines[0] == "backprop vs central differences (eps=1e-06, float64) on 2 examples:"
+    assert re.fullmatch(
+        r"weight +\(1, 2\) +2 of 2 +elements agree: 1 by relative tolerance, 1 by absolute "
+        r"tolerance \(largest relative error \S+, largest absolute error \S+\)",
+        lines[1],
+    )
+    assert re.fullmatch(
+        r"bias +\(1,\) +1 of 1 +elements agree: 1 by relative tolerance, 0 by absolute "
+        r"tolerance \(largest relative error \S+, largest absolute error \S+\)",
+        lines[2],
+    )
+    assert lines[3] == (
+        "3 of 3 elements checked, all within |analytic - numeric| <= atol + rtol |numeric| "
+        "(atol=1e-05, rtol=0.001): 2 by relative tolerance, 1 by absolute tolerance"
+    )
+    partial = check_model_gradients(
+        nn.Linear(3, 2, seed=0), np.ones((2, 3)), y, lambda out, t: out.sum(), 2
+    ).splitlines()
+    assert partial[-1].startswith("4 of 8 elements checked, all within ")  # 2 of 6, 2 of 2
+    assert partial[-1].endswith("; the other 4 elements were not checked")

@@ -214,25 +214,44 @@ def _parse_values(text: str) -> dict[str, float]:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .explain import explain
+    from .explain import explain, format_array
+    from .explain.format import latex_document
     from .expression import evaluate_expression
 
+    if args.standalone and args.format != "latex":
+        raise UsageError("--standalone writes a LaTeX document: add --format latex")
+    notes = []
     if args.network:
         from .layered import Network
 
         sizes = args.network
         _check_network_size(sizes, np.dtype(np.float64).itemsize, "--network")
-        net = Network(sizes, activation=args.activation, seed=args.seed, dtype=np.float64)
+        net = Network(
+            sizes,
+            activation=args.activation,
+            output=args.output_activation,
+            cost=args.cost,
+            seed=args.seed,
+            dtype=np.float64,
+        )
         x = np.full(sizes[0], 0.5) if args.input is None else np.array(args.input, dtype=float)
         y = np.eye(sizes[-1])[0] if args.target is None else np.array(args.target, dtype=float)
         if x.shape != (sizes[0],) or y.shape != (sizes[-1],):
             raise UsageError(
                 f"--input needs {sizes[0]} numbers and --target {sizes[-1]} for --network {sizes}"
             )
-        print(explain(net, x[None, :], y[None, :], format=args.format))
-        return 0
-    output = evaluate_expression(args.expression, _parse_values(args.values))
-    print(explain(output, format=args.format))
+        if args.input is None:
+            notes.append(f"no --input given: x = {format_array(x)} (the default)")
+        if args.target is None:
+            notes.append(f"no --target given: y = {format_array(y)} (the default, class 0)")
+        text = explain(net, x[None, :], y[None, :], format=args.format)
+    else:
+        output = evaluate_expression(args.expression, _parse_values(args.values))
+        text = explain(output, format=args.format)
+    if notes:  # in LaTeX as comments, so that the fragment still compiles
+        prefix = "% " if args.format == "latex" else ""
+        text = "\n".join(prefix + note for note in notes) + "\n\n" + text
+    print(latex_document(text) if args.standalone else text, end="" if args.standalone else "\n")
     return 0
 
 
@@ -393,16 +412,51 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=raw,
         epilog="examples:\n  backprop explain\n"
         '  backprop explain "(x + y) * z" --values x=1,y=-3,z=4 --format latex\n'
+        '  backprop explain "x * x + x" --values x=3 --format latex --standalone > graph.tex\n'
         '  backprop explain "tanh(w * x + b)" --values w=0.5,x=2,b=-1\n'
         "  backprop explain --network 2,2,1 --input 1,0 --target 1",
     )
     explain.add_argument("expression", nargs="?", default="(x + y) * z")
     explain.add_argument("--values", default="x=1,y=-3,z=4", help="e.g. x=1,y=-3,z=4")
-    explain.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
+    explain.add_argument(
+        "--format",
+        choices=["text", "markdown", "latex"],
+        default="text",
+        help="LaTeX: a plain-ASCII fragment that needs \\usepackage{amsmath} (default: text)",
+    )
+    explain.add_argument(
+        "--standalone",
+        action="store_true",
+        help="with --format latex: a complete document for pdflatex, not a fragment",
+    )
     explain.add_argument("--network", type=_parse_layers, help="a layered network, e.g. 2,2,1")
-    explain.add_argument("--activation", default="sigmoid")
-    explain.add_argument("--input", type=lambda s: [float(v) for v in s.split(",")])
-    explain.add_argument("--target", type=lambda s: [float(v) for v in s.split(",")])
+    from .layered import COSTS, OUTPUTS
+
+    explain.add_argument(
+        "--activation",
+        default="sigmoid",
+        choices=ACTIVATION_NAMES,
+        help="--network: the hidden layers' g (default: sigmoid)",
+    )
+    explain.add_argument(
+        "--output-activation",
+        choices=OUTPUTS,
+        help="--network: the output layer's g (default: the hidden one; softmax for "
+        "--cost log_likelihood)",
+    )
+    explain.add_argument(
+        "--cost", default="quadratic", choices=COSTS, help="--network: C (default: quadratic)"
+    )
+    explain.add_argument(
+        "--input",
+        type=lambda s: [float(v) for v in s.split(",")],
+        help="--network: the example x (default: 0.5 for every input)",
+    )
+    explain.add_argument(
+        "--target",
+        type=lambda s: [float(v) for v in s.split(",")],
+        help="--network: its target y (default: class 0 one-hot, 1,0,...)",
+    )
     explain.add_argument("--seed", type=_seed, default=0)
     explain.set_defaults(func=cmd_explain)
 

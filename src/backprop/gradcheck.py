@@ -10,6 +10,7 @@ backward pass. So numerical gradients are for checking, never for training.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,34 @@ def central_differences(
     return numeric
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """How the checked elements of one array agree with central differences, by which bound.
+
+    An element passes when |analytic - numeric| <= atol + rtol |numeric|. It is counted under
+    the first of these that holds: ``by_rtol`` (|a - n| <= rtol |n| and n != 0: the relative
+    tolerance alone), ``by_atol`` (|a - n| <= atol: the absolute tolerance alone, typically a
+    gradient near 0, where a relative error means little) or ``by_both`` (only their sum).
+    """
+
+    checked: int
+    by_rtol: int
+    by_atol: int
+    by_both: int
+    largest_relative: float  # max |a - n| / |n| over the elements that pass by rtol
+    largest_absolute: float  # max |a - n| over all checked elements
+
+    def describe(self) -> str:
+        """``14 by relative tolerance, 6 by absolute tolerance (largest relative error 3.1e-09,
+        largest absolute error 2.0e-11)``; the relative error over the elements passing by
+        rtol."""
+        text = f"{self.by_rtol} by relative tolerance, {self.by_atol} by absolute tolerance"
+        if self.by_both:
+            text += f", {self.by_both} only by the two together"
+        relative = f"largest relative error {self.largest_relative:.1e}, " if self.by_rtol else ""
+        return text + f" ({relative}largest absolute error {self.largest_absolute:.1e})"
+
+
 def _compare(
     name: str,
     analytic: np.ndarray,
@@ -103,15 +132,25 @@ def _compare(
     shape: tuple[int, ...],
     atol: float,
     rtol: float,
-) -> float:
+) -> Agreement:
     """Raise GradcheckError at the worst element unless |a - n| <= atol + rtol |n| everywhere;
-    return the largest relative error."""
+    return how the elements agree (see :class:`Agreement`)."""
     analytic = analytic[elements]
     error = np.abs(analytic - numeric)
     allowed = atol + rtol * np.abs(numeric)
     relative = error / np.maximum(np.abs(numeric), 1e-12)
     if np.all(error <= allowed):
-        return float(relative.max(initial=0.0))
+        # A numeric 0 has no relative error to speak of: an exact 0 agrees by atol.
+        by_rtol = (error <= rtol * np.abs(numeric)) & (numeric != 0)
+        by_atol = ~by_rtol & (error <= atol)
+        return Agreement(
+            checked=len(elements),
+            by_rtol=int(by_rtol.sum()),
+            by_atol=int(by_atol.sum()),
+            by_both=int((~by_rtol & ~by_atol).sum()),
+            largest_relative=float(relative[by_rtol].max(initial=0.0)),
+            largest_absolute=float(error.max(initial=0.0)),
+        )
     # Elements within tolerance rank 0 (also when atol=0 makes 0/0); a NaN error ranks worst.
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(error <= allowed, 0.0, error / allowed)
@@ -140,14 +179,17 @@ def check_model_gradients(
 
     The check runs in float64 on copies of the parameters (the model is left as it was). Each
     parameter is checked at ``elements_per_parameter`` randomly chosen elements (all when None):
-    2 forward passes per element. Returns a report, one line per parameter; raises
-    ``GradcheckError`` on the first disagreement.
+    2 forward passes per element. Returns a report, one line per parameter, saying how many
+    elements pass by the relative and how many by the absolute tolerance (see
+    :class:`Agreement`), and a last line with the totals and how many elements were not
+    checked; raises ``GradcheckError`` on the first disagreement.
     """
     params = list(model.named_parameters())
     originals = [p.data for _, p in params]
     rng = np.random.default_rng(seed)
     X = np.asarray(X, dtype=np.float64)
     lines = []
+    checked = total = by_rtol = by_atol = by_both = 0
     try:
         for _, p in params:
             p.data = p.data.astype(np.float64)
@@ -161,16 +203,28 @@ def check_model_gradients(
             n = p.size if elements_per_parameter is None else min(elements_per_parameter, p.size)
             elements = np.sort(rng.choice(p.size, size=n, replace=False))
             numeric = central_differences(cost, p.data, elements, eps)
-            worst = _compare(name, p.grad.reshape(-1), numeric, elements, p.shape, atol, rtol)
+            agree = _compare(name, p.grad.reshape(-1), numeric, elements, p.shape, atol, rtol)
             lines.append(
-                f"{name:<12} {str(p.shape):<12} {n:>6} of {p.size:<8} elements agree "
-                f"(largest relative error {worst:.2e})"
+                f"{name:<12} {str(p.shape):<12} {n:>6} of {p.size:<8} elements agree: "
+                + agree.describe()
             )
+            checked, total = checked + n, total + p.size
+            by_rtol, by_atol = by_rtol + agree.by_rtol, by_atol + agree.by_atol
+            by_both += agree.by_both
     finally:
         for (_, p), data in zip(params, originals, strict=True):
             p.data, p.grad = data, None
+    summary = (
+        f"{checked} of {total} elements checked, all within |analytic - numeric| <= atol + rtol "
+        f"|numeric| (atol={atol:g}, rtol={rtol:g}): {by_rtol} by relative tolerance, {by_atol} "
+        f"by absolute tolerance"
+    )
+    if by_both:
+        summary += f", {by_both} only by the two together"
+    if checked < total:
+        summary += f"; the other {total - checked} elements were not checked"
     return "\n".join(
         [f"backprop vs central differences (eps={eps:g}, float64) on {len(X)} examples:"]
         + lines
-        + ["gradients OK"]
+        + [summary]
     )

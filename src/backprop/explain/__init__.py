@@ -9,21 +9,27 @@ For the lecture's example (seed 002)
     >>> print(explain(f))  # doctest: +NORMALIZE_WHITESPACE
     Backpropagation through f = -8 (Value graph, 5 nodes, leaves first)
     <BLANKLINE>
-    node  operation  value  local derivatives      df/d(node)  gradient
-    ----  ---------  -----  ---------------------  ----------  ----------
-    x     (leaf)     1      —                      4           df/dx = 4
-    y     (leaf)     -3     —                      4           df/dy = 4
-    z     (leaf)     4      —                      -2          df/dz = -2
-    d     d = x + y  -2     dd/dx = 1, dd/dy = 1   4           —
-    f     f = d * z  -8     df/dd = 4, df/dz = -2  1           —
+    node  operation  value  local derivatives              df/d(node)  gradient
+    ----  ---------  -----  -----------------------------  ----------  ----------
+    x     (leaf)     1      —                              4           df/dx = 4
+    y     (leaf)     -3     —                              4           df/dy = 4
+    z     (leaf)     4      —                              -2          df/dz = -2
+    d     d = x + y  -2     ∂d/∂x = 1, ∂d/∂y = 1           4           —
+    f     f = d * z  -8     ∂f/∂d = z = 4, ∂f/∂z = d = -2  1           —
     <BLANKLINE>
-    Chain rule, from the output down (a node used by several nodes sums their contributions):
-      df/dd = 4
-      df/dz = -2
-      df/dy = df/dd · dd/dy = 4 · 1 = 4
-      df/dx = df/dd · dd/dx = 4 · 1 = 4
+    Chain rule, from the output down (a node used several times sums one term per path):
+      df/dd = ∂f/∂d = 4
+      df/dz = ∂f/∂z = -2
+      df/dy = df/dd · ∂d/∂y = 4 · 1 = 4
+      df/dx = df/dd · ∂d/∂x = 4 · 1 = 4
 
-The last lines write out the chain rule for every node, as on the lecture's slides.
+The last lines write out the chain rule for every node, as on the lecture's slides. Two symbols
+keep two kinds of derivative apart: ∂f/∂d is a *local* partial derivative (how one node changes
+with one of its operands, the others held fixed: ∂f/∂d = z = 4, written with the lecture's
+formula and its value), df/dx the *total* derivative that backpropagation computes, summed over
+every path from x to f. For f = x * x + x at x = 3 the local ∂f/∂x is 1, the total is
+df/dx = 1 · 3 + 1 · 3 + 1 = 3 + 3 + 1 = 7 (one term per use of x; the two uses in x * x are told
+apart as "left" and "right").
 
 Every row is one node of the graph, in topological order with the leaves first:
 
@@ -33,8 +39,10 @@ Every row is one node of the graph, in topological order with the leaves first:
 * **operation** -- how the node was computed from its inputs (``d = x + y``). Constants folded into
   a ``Value`` node (the 2 in ``2 * x``) and one-element constant tensors are shown inline.
 * **value** -- the forward value.
-* **local derivatives** -- d(node)/d(input) for each input, the numbers the backward pass
-  multiplies by. For a ``Value`` they are the node's stored ``_local``. For a ``Tensor`` they are
+* **local derivatives** -- ∂node/∂input for each input, the numbers the backward pass
+  multiplies by, with their formula in the operands' names where there is one
+  (:func:`~backprop.explain.trace.local_derivative`: ``∂f/∂z = d``, ``∂a/∂z = sigma'(z)``).
+  For a ``Value`` they are the node's stored ``_local``. For a ``Tensor`` they are
   shown where they are a single number or an array of the input's shape: when the node has one
   element (the gradient of the node with respect to the input), or for elementwise operations
   (``+ - * / ** exp log tanh sigmoid relu ...``) whose input has the node's shape (the diagonal
@@ -58,8 +66,15 @@ layer, BP2 for the others), dC/db (BP3) and dC/dw (BP4), straight from the netwo
 or the softmax) and BP1 takes the form of the network's cost.
 
 ``format`` is ``"text"`` (aligned columns for a terminal), ``"markdown"`` (a pipe table) or
-``"latex"`` (a ``tabular`` to paste into a slide; matrices use ``bmatrix`` from amsmath, which
-beamer loads).
+``"latex"``: a plain-ASCII fragment for an article page (or a slide) that needs one package,
+amsmath (``\\usepackage{amsmath}``, which beamer loads; it gives ``bmatrix``, ``align*`` and
+``\\text``). It holds the title as a sentence, the ``tabular`` and, for a graph, the chain-rule
+lines in an ``align*``; its first line is a comment naming the preamble. To fit an article page
+its tables leave out what the equations already say (a graph's gradient column, which repeats
+dE/dv for the leaves; a network's layer and quantity columns), break long cells over lines and
+summarise arrays wider than 3 columns or taller than 8 rows.
+:func:`~backprop.explain.format.latex_document` wraps it into a complete document (the command
+line's ``--standalone``).
 
 The package, one job per module: :mod:`~backprop.explain.format` writes numbers and arrays (text
 and LaTeX), :mod:`~backprop.explain.trace` traces a graph and writes its table and chain rule,

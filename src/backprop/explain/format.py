@@ -3,8 +3,16 @@
 Text: ``format_number(-8.0) == "-8"``, ``format_array([[1, 2]]) == "[[1, 2]]"``, large arrays
 summarised by shape, min and max. LaTeX (math mode): ``latex_array`` writes a vector as a
 transposed row ``(1,\\ 2)^\\top`` and a matrix as a ``bmatrix`` (amsmath, which beamer loads);
-``latex_escape`` makes plain text safe outside math mode; ``latex_name`` and ``latex_partial``
-write a node's name and the partial derivative d top / d bottom.
+``latex_escape`` makes plain text safe outside math mode; ``latex_name`` writes a node's name.
+
+Derivatives, in every format: :func:`partial` writes a local partial derivative ∂top/∂bottom
+(the lecture's ∂f/∂d = z, seed 002), :func:`total_derivative` the total derivative dE/dv that the
+backward pass sums over every path from v to the output E. Two symbols keep the two apart: for
+f = x * x + x the local ∂f/∂x is 1, the total df/dx is 7.
+
+LaTeX output is plain ASCII and needs one package, amsmath (for ``bmatrix``, ``align*``,
+``\\text`` and ``\\tfrac``): :data:`LATEX_PREAMBLE` is the preamble a fragment needs and
+:func:`latex_document` wraps a fragment into a complete article.
 """
 
 from __future__ import annotations
@@ -19,10 +27,16 @@ __all__ = [
     "format_array",
     "format_number",
     "latex_array",
+    "latex_centered",
     "latex_escape",
     "latex_name",
+    "LATEX_NEEDS",
+    "LATEX_PREAMBLE",
+    "latex_document",
     "latex_number",
-    "latex_partial",
+    "latex_stack",
+    "partial",
+    "total_derivative",
 ]
 
 
@@ -72,15 +86,25 @@ def latex_number(v: Any, digits: int) -> str:
     return s
 
 
+#: The most entries a LaTeX vector (a transposed row) or a matrix row shows, and the most rows of
+#: a matrix: more do not fit a column of a table on an article page.
+LATEX_MAX_COLUMNS = 3
+LATEX_MAX_ROWS = 8
+
+
 def latex_array(a: Any, digits: int, max_elements: int) -> str:
-    """Math-mode LaTeX for a value: a number, a transposed row for a vector, a bmatrix."""
+    """Math-mode LaTeX for a value: a number, a transposed row for a vector, a bmatrix; one with
+    more than ``max_elements`` entries, more than LATEX_MAX_COLUMNS columns (a vector: entries)
+    or more than LATEX_MAX_ROWS rows as its shape, min and max."""
     a = np.asarray(a)
     if a.ndim == 0 or a.size == 1 and a.ndim == 1:
         return latex_number(a.reshape(()), digits)
-    if a.size > max_elements:
+    # Wider or taller than a page's table column takes: summarised as for too many elements.
+    too_wide = a.shape[-1] > LATEX_MAX_COLUMNS if a.ndim > 1 else a.size > LATEX_MAX_COLUMNS
+    if a.size > max_elements or too_wide or a.ndim > 1 and a.shape[0] > LATEX_MAX_ROWS:
         shape = r" \times ".join(str(n) for n in a.shape)
         lo, hi = latex_number(a.min(), digits), latex_number(a.max(), digits)
-        return rf"\text{{{shape} array, min }} {lo} \text{{, max }} {hi}"
+        return rf"{shape}\text{{: }} \min {lo},\ \max {hi}"
     if a.ndim == 1:
         return "(" + ",\\ ".join(latex_number(v, digits) for v in a) + r")^\top"
     if a.ndim == 2:
@@ -103,6 +127,20 @@ _LATEX_SPECIAL = {
 }
 
 
+def latex_stack(lines: list[str]) -> str:
+    """Table-cell LaTeX written on several lines (a one-column ``tabular`` without margins), so
+    that a wide cell keeps the table within the page; a single line as it is."""
+    if len(lines) == 1:
+        return lines[0]
+    return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
+
+
+def latex_centered(table: str) -> str:
+    """A ``tabular`` centred on the page in a small font (a table of matrices fits the width
+    of an article page that way)."""
+    return "\n".join([r"\begin{center}", r"\small", table, r"\end{center}"])
+
+
 def latex_escape(text: str) -> str:
     """Escape LaTeX's special characters in plain text (``my_var`` -> ``my\\_var``)."""
     return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
@@ -115,6 +153,31 @@ def latex_name(name: str) -> str:
     return r"\mathrm{" + latex_escape(name) + "}"
 
 
-def latex_partial(top: str, bottom: str) -> str:
-    """The partial derivative of the node ``top`` by the node ``bottom``, as a fraction."""
-    return rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+def partial(top: str, bottom: str, latex: bool = False, tag: str = "") -> str:
+    """The local partial derivative of the node ``top`` by its operand ``bottom``: ``∂f/∂d``, or
+    in LaTeX ``\\frac{\\partial f}{\\partial d}``. ``tag`` tells apart two uses of one node
+    as operands (x * x: "left" and "right")."""
+    if latex:
+        symbol = rf"\frac{{\partial {latex_name(top)}}}{{\partial {latex_name(bottom)}}}"
+        return symbol + (rf"\,(\text{{{tag}}})" if tag else "")
+    return f"∂{top}/∂{bottom}" + (f" ({tag})" if tag else "")
+
+
+def total_derivative(top: str, bottom: str, latex: bool = False) -> str:
+    """The total derivative of ``top`` by ``bottom``, summed over every path between them:
+    ``df/dx``, or in LaTeX ``\\frac{\\mathrm{d} f}{\\mathrm{d} x}``."""
+    if latex:
+        return rf"\frac{{\mathrm{{d}} {latex_name(top)}}}{{\mathrm{{d}} {latex_name(bottom)}}}"
+    return f"d{top}/d{bottom}"
+
+
+#: The preamble a LaTeX fragment of ``explain`` needs (after ``\\documentclass``).
+LATEX_PREAMBLE = r"\usepackage{amsmath}"
+#: The first line of every LaTeX fragment: a comment naming that preamble.
+LATEX_NEEDS = f"% backprop explain: needs {LATEX_PREAMBLE} in the preamble"
+
+
+def latex_document(body: str) -> str:
+    """A complete LaTeX document (an article) around a fragment of ``explain``'s LaTeX output."""
+    head = [r"\documentclass{article}", LATEX_PREAMBLE, r"\begin{document}"]
+    return "\n".join([*head, body, r"\end{document}", ""])

@@ -18,6 +18,7 @@ The walk-through shows numbers, it does not compute them: they are the network's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,14 @@ import numpy as np
 
 from ..activations import Activation, activation
 from ..layered import Network
-from .format import format_array, latex_array
+from .format import (
+    LATEX_NEEDS,
+    format_array,
+    latex_array,
+    latex_centered,
+    latex_escape,
+    latex_stack,
+)
 from .tables import render_table
 
 __all__ = ["NetworkStep", "network_steps", "network_table"]
@@ -35,8 +43,9 @@ __all__ = ["NetworkStep", "network_steps", "network_table"]
 class NetworkStep:
     """One quantity of a backpropagation pass through a :class:`~backprop.layered.Network`.
 
-    ``equation`` is "input", "forward", "target", "cost" or one of "BP1".."BP4"; ``value`` is
-    the array as ``Network.backprop`` computed it (z, a and delta: one row per example of a batch,
+    ``equation`` is "input", "parameter" (w^l and b^l, as the network holds them), "forward",
+    "target", "cost" or one of "BP1".."BP4"; ``value`` is the array as ``Network.backprop``
+    computed it (z, a and delta: one row per example of a batch,
     a vector for a single example; the gradients dC/db and dC/dw: batch means).
     """
 
@@ -64,7 +73,8 @@ def _network_xy(network: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarra
 def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
     """The quantities of BP1-BP4 for the example ``x`` with target ``y`` (or a tiny batch).
 
-    Forward pass first (a^0 = x, z^l and a^l for every layer, the cost C), then the backward pass
+    Forward pass first (a^0 = x; w^l, b^l, z^l and a^l for every layer; the cost C), then the
+    backward pass
     from the last layer down: delta^L (BP1), dC/db^L (BP3), dC/dw^L (BP4), delta^{L-1} (BP2), ...
     For a batch of m examples z, a and delta hold one row per example and the gradients are the
     batch means that ``Network.backprop`` returns:
@@ -91,6 +101,31 @@ def network_steps(network: Network, x: Any, y: Any) -> list[NetworkStep]:
     hidden = activation(network.activation)
     out = None if network.output == "softmax" else activation(network.output)
     for l in range(1, L + 1):
+        # The parameters of layer l, so that z^l = w^l a^{l-1} + b^l can be checked by hand.
+        w, b = network.weights[l - 1], network.biases[l - 1]
+        size, size_latex = f"{w.shape[0]}x{w.shape[1]}", rf"{w.shape[0]} \times {w.shape[1]}"
+        steps.append(
+            NetworkStep(
+                l,
+                f"w^{l}",
+                f"w^{{{l}}}",
+                "parameter",
+                f"w^{l} (weights, {size})",
+                rf"w^{{{l}}}\ ({size_latex})",
+                w.copy(),
+            )
+        )
+        steps.append(
+            NetworkStep(
+                l,
+                f"b^{l}",
+                f"b^{{{l}}}",
+                "parameter",
+                f"b^{l} (biases)",
+                f"b^{{{l}}}",
+                b.copy(),
+            )
+        )
         steps.append(
             NetworkStep(
                 l,
@@ -230,14 +265,16 @@ def _hidden_error(g: Activation, l: int) -> tuple[str, str]:
     )
 
 
-def _activations(network: Network) -> str:
+def _activations(network: Network, latex: bool = False) -> str:
     """Which g each layer applies, with the table's g'(z) where BP1 or BP2 uses it:
-    "hidden layers tanh (g'(z) = ...), output layer softmax"."""
+    "hidden layers tanh (g'(z) = ...), output layer softmax" (in LaTeX the names alone)."""
 
     def described(name: str) -> str:
         if name == "softmax":
             return name
         row = activation(name)
+        if latex:  # the name alone: g'(z) is in the equations, and a title fits one line
+            return latex_escape(row.name)
         return f"{row.name} ({row.derivative_text})"
 
     hidden, output = described(network.activation), described(network.output)
@@ -246,6 +283,53 @@ def _activations(network: Network) -> str:
     if hidden == output:  # also for two names of one row, such as "logistic" and "sigmoid"
         return f"every layer {output}"
     return f"hidden layers {hidden}, output layer {output}"
+
+
+#: A LaTeX equation wider than this many symbols (see _visible) is written over two lines.
+_LATEX_LONG = 24
+
+
+def _visible(formula: str) -> int:
+    """About how many symbols LaTeX source shows: a command counts one, braces, ^, _ none."""
+    return len(re.sub(r"[{}^_ ]", "", re.sub(r"\\[a-zA-Z]+", "x", formula)))
+
+
+def _top_level(formula: str, separator: str) -> int:
+    """Where ``separator`` first occurs outside parentheses and braces (-1: nowhere), so that
+    the comma of max(0,\\ 1 - y a) is not taken for the one between two equations."""
+    depth = 0
+    for i, c in enumerate(formula):
+        depth += (c in "({") - (c in ")}")
+        if depth == 0 and formula.startswith(separator, i):
+            return i
+    return -1
+
+
+def _latex_lines(formula: str) -> list[str]:
+    """A formula in math mode on one line, or over lines where it is long: a batch's cost breaks
+    after its comma (C = (1/m) sum_x C_x, / C_x = ...), BP1 after its first equation (δ^L =
+    ∇_a C ⊙ g'(z^L) / = a^L - y), other long ones after the quantity (δ^l / = ...) or, for a
+    sum, after its first term (the cross-entropy's -sum_j [y_j ln a_j / + (1 - y_j) ...])."""
+    parts = formula.split(" = ")
+    comma = _top_level(formula, r",\ ")
+    if comma >= 0:
+        lines = [formula[:comma] + ",", formula[comma + 3 :]]
+    elif _visible(formula) <= _LATEX_LONG or len(parts) == 1:
+        lines = [formula]
+    elif len(parts) > 2:
+        lines = [f"{parts[0]} = {parts[1]}", *(f"= {p}" for p in parts[2:])]
+    elif " + " in parts[1]:
+        lines = [formula]  # broken after the sum's first term below
+    else:
+        lines = [parts[0], f"= {parts[1]}"]
+    out = []
+    for line in lines:
+        if _visible(line) > _LATEX_LONG and " + " in line:
+            head, tail = line.split(" + ", 1)
+            out += [head, f"+ {tail}"]
+        else:
+            out.append(line)
+    return [f"${line}$" if k == 0 else rf"$\quad {line}$" for k, line in enumerate(out)]
 
 
 def network_table(
@@ -264,28 +348,30 @@ def network_table(
     for s in steps:
         tag = s.equation if s.equation.startswith("BP") else ""
         if latex:
-            formula = f"${s.formula_latex}$" + (f" ({tag})" if tag else "")
-            rows.append(
-                [
-                    str(s.layer),
-                    f"${s.quantity_latex}$",
-                    formula,
-                    f"${latex_array(s.value, digits, max_elements)}$",
-                ]
-            )
+            # No layer or quantity column (each equation starts with its quantity, layer in the
+            # superscript), the tag in a narrow first column and a long equation over two lines
+            # (format.latex_stack): the table fits an article page.
+            value = f"${latex_array(s.value, digits, max_elements)}$"
+            rows.append([tag, latex_stack(_latex_lines(s.formula_latex)), value])
         else:
             formula = f"{tag}: {s.formula}" if tag else s.formula
             rows.append(
                 [str(s.layer), s.quantity, formula, format_array(s.value, digits, max_elements)]
             )
-    if latex:
-        return render_table(["$l$", "Quantity", "Equation", "Value"], rows, format, align="clll")
     m = len(np.atleast_2d(np.asarray(x)))
     what = "one example" if m == 1 else f"a batch of {m} examples (rows), gradients averaged"
+    L = len(network.weights)
+    if latex:
+        title = (
+            f"Backpropagation in Network({network.sizes}), {_activations(network, latex)}, "
+            f"{latex_escape(network.cost_name)} cost, {what}: forward pass, then BP1--BP4 from "
+            f"layer {L} down."
+        )
+        table = render_table(["", "Equation", "Value"], rows, format, align="lll")
+        return "\n".join([LATEX_NEEDS, title, "", latex_centered(table)])
     title = (
         f"Backpropagation in Network({network.sizes}), {_activations(network)}, "
-        f"{network.cost_name} cost, {what}: forward pass, then BP1-BP4 from layer "
-        f"{len(network.weights)} down"
+        f"{network.cost_name} cost, {what}: forward pass, then BP1-BP4 from layer {L} down"
     )
     return "\n".join(
         [title, "", render_table(["layer", "quantity", "equation", "value"], rows, format)]

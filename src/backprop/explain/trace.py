@@ -21,13 +21,17 @@ from ..graph import reverse_sweep, topological_order
 from ..scalar import Value
 from ..tensor import Tensor
 from .format import (
+    LATEX_NEEDS,
     format_array,
     format_number,
     latex_array,
+    latex_centered,
     latex_escape,
     latex_name,
     latex_number,
-    latex_partial,
+    latex_stack,
+    partial,
+    total_derivative,
 )
 from .tables import render_table
 
@@ -88,6 +92,25 @@ class GraphTrace:
         name = latex_name(node.name) if latex else node.name
         return f"{name} = {_expression(node.op, operands, latex)}"
 
+    def local_label(self, i: int, pos: int, latex: bool = False) -> str:
+        """The partial ∂node/∂operand for operand ``pos`` of node i; where one node is used
+        twice (x * x) each use is tagged by its side ("left", "right") or place ("operand 2")."""
+        node = self.nodes[i]
+        kind, ref = node.inputs[pos]
+        uses = [p for p, (k, r) in enumerate(node.inputs) if (k, r) == (kind, ref)]
+        tag = ""
+        if len(uses) > 1:
+            infix = node.op in _INFIX and len(node.inputs) == 2
+            tag = ("left", "right")[pos] if infix else f"operand {pos + 1}"
+        return partial(node.name, self.nodes[ref].name, latex, tag)
+
+    def local_formula(self, i: int, pos: int, latex: bool = False) -> str | None:
+        """∂node/∂operand ``pos`` of node i written with the operands' names (see
+        :func:`local_derivative`), or None where no formula is written."""
+        node = self.nodes[i]
+        operands = [self._operand(kind, ref, latex) for kind, ref in node.inputs]
+        return local_derivative(node.op, operands, pos, latex)
+
     def _operand(self, kind: str, ref: Any, latex: bool) -> str:
         if kind == "node":
             name = self.nodes[ref].name
@@ -112,10 +135,13 @@ def _latex_function(op: str) -> str:
     return _LATEX_FUNCTIONS.get(op, r"\mathrm{" + latex_escape(op) + "}")
 
 
-def _expression(op: str, operands: list[str], latex: bool) -> str:
-    def wrap(s: str) -> str:
-        return f"({s})" if s.startswith("-") else s
+def _wrap(s: str) -> str:
+    """A negative number in parentheses, so that it can stand in a product or a power."""
+    return f"({s})" if s.startswith("-") else s
 
+
+def _expression(op: str, operands: list[str], latex: bool) -> str:
+    wrap = _wrap
     if op == "neg" and len(operands) == 1:
         return "-" + wrap(operands[0])
     if op in _INFIX and len(operands) == 2:
@@ -131,6 +157,58 @@ def _expression(op: str, operands: list[str], latex: bool) -> str:
     if latex:
         return _latex_function(op) + r"\left(" + ", ".join(operands) + r"\right)"
     return f"{op}({', '.join(operands)})"
+
+
+def local_derivative(op: str, operands: list[str], pos: int, latex: bool) -> str | None:
+    """The local derivative ∂n/∂(operand ``pos``) of a node n = op(operands), written with the
+    operands' names (numbers for constants) as the graph lecture (seed 002) writes them:
+
+        d = x + y:  ∂d/∂x = 1, ∂d/∂y = 1        f = d · z:  ∂f/∂d = z, ∂f/∂z = d
+
+    and likewise ∂(a - b)/∂b = -1, ∂(a / b)/∂a = 1/b, ∂(a / b)/∂b = -a/b², ∂(a^b)/∂a = b a^(b-1),
+    ∂(a^b)/∂b = a^b ln a, ∂(-a)/∂a = -1, ∂exp(a)/∂a = exp(a), ∂ln(a)/∂a = 1/a,
+    ∂|a|/∂a = sign(a), and g'(a) for an activation g of the table (its symbol from the table:
+    sigma'(z), tanh'(z)). None for other operations (sum, matrix products, ...).
+    """
+    if op in ACTIVATIONS and len(operands) == 1:
+        g, (a,) = ACTIVATIONS[op], operands
+        return rf"{g.symbol_latex}'\left({a}\right)" if latex else f"{g.symbol_text}'({a})"
+    if len(operands) == 1:
+        a = _wrap(operands[0])
+        if op == "neg":
+            return "-1"
+        if op == "exp":
+            return rf"\exp\left({a}\right)" if latex else f"exp({a})"
+        if op == "log":
+            return rf"\frac{{1}}{{{a}}}" if latex else f"1/{a}"
+        if op == "abs":
+            return rf"\mathrm{{sign}}\left({a}\right)" if latex else f"sign({a})"
+        return None
+    if len(operands) != 2 or op not in ("+", "-", "*", "/", "**"):
+        return None
+    a, b = operands
+    wa, wb = _wrap(a), _wrap(b)
+    if op == "+":
+        return "1"
+    if op == "-":
+        return "1" if pos == 0 else "-1"
+    if op == "*":
+        return operands[1 - pos]  # ∂(a · b)/∂a = b, ∂(a · b)/∂b = a
+    if op == "/":
+        if pos == 0:
+            return rf"\frac{{1}}{{{b}}}" if latex else f"1/{wb}"
+        return rf"-\frac{{{a}}}{{{wb}^{{2}}}}" if latex else f"-{wa}/{wb} ** 2"
+    if pos == 1:  # ∂(a^b)/∂b = a^b ln a
+        return rf"{wa}^{{{b}}} \ln {wa}" if latex else f"{wa} ** {wb} · ln {wa}"
+    try:  # ∂(a^b)/∂a = b a^(b - 1), the exponent b - 1 worked out for a constant b
+        power = format_number(float(b) - 1, 6)
+    except ValueError:
+        power = rf"{b} - 1" if latex else f"({b} - 1)"
+    if power == "0":
+        return b
+    if power == "1":
+        return rf"{b} \cdot {a}" if latex else f"{b} · {a}"
+    return rf"{b} \cdot {wa}^{{{power}}}" if latex else f"{b} · {wa} ** {_wrap(power)}"
 
 
 def _leaves_first(order: list[Any], inputs: Callable[[Any], Sequence[Any]]) -> list[Any]:
@@ -316,9 +394,11 @@ def graph_table(
     trace: GraphTrace, format: str = "text", digits: int = 4, max_elements: int = 32
 ) -> str:
     """The traced graph as a table, one row per node (see :mod:`backprop.explain`): its value,
-    local derivatives d node / d input, upstream gradient dE/d node and, for leaves, dE/d leaf.
+    local derivatives ∂node/∂input (symbol, formula, number), upstream gradient dE/dnode and,
+    for leaves, dE/dleaf; a title above it and the chain-rule lines below it.
 
-    As text or Markdown the table has a title above it and the chain-rule lines below it.
+    LaTeX is a fragment for an article page: a comment naming the preamble it needs, the title
+    as a sentence, the ``tabular`` and the chain rule in an ``align*``.
     """
     out = trace.out
     # The name of the differentiated quantity: the output, or E = sum of its entries.
@@ -326,66 +406,73 @@ def graph_table(
     latex = format == "latex"
     blank = "---" if latex else "—"  # a cell with nothing to show
 
-    def val(v: Any) -> str:
-        if v is None:
-            return blank
+    def number(v: Any) -> str:
         return (
-            f"${latex_array(v, digits, max_elements)}$"
-            if latex
-            else format_array(v, digits, max_elements)
+            latex_array(v, digits, max_elements) if latex else format_array(v, digits, max_elements)
         )
 
-    def partial(top: str, bottom: str) -> str:
-        return f"${latex_partial(top, bottom)}$" if latex else f"d{top}/d{bottom}"
+    def math(text: str) -> str:
+        return f"${text}$" if latex else text
+
+    def val(v: Any) -> str:
+        return blank if v is None else math(number(v))
 
     rows = []
     for i, node in enumerate(trace.nodes):
         if node.is_leaf:
             operation = "(leaf)" if node.requires_grad else "(constant)"
         else:
-            operation = trace.formula(i, digits, latex)
-            operation = f"${operation}$" if latex else operation
-        if node.local:
-            local_parts = []
-            for pos, d in node.local:
-                wrt = trace.nodes[node.inputs[pos][1]].name
-                if latex:
-                    local_parts.append(
-                        f"${latex_partial(node.name, wrt)} = "
-                        f"{latex_array(d, digits, max_elements)}$"
-                    )
-                else:
-                    local_parts.append(
-                        f"{partial(node.name, wrt)} = {format_array(d, digits, max_elements)}"
-                    )
-            local = ", ".join(local_parts)
-        else:
-            local = blank
+            operation = math(trace.formula(i, digits, latex))
+        local = [
+            math(_local_equation(trace, i, pos, number(d), latex)) for pos, d in node.local or []
+        ]
+        if not local:
+            local_cell = blank
+        else:  # in LaTeX one per line, so that the table fits the page
+            local_cell = latex_stack(local) if latex else ", ".join(local)
+        gradient = blank
         if node.is_leaf and node.grad is not None:
-            if latex:
-                gradient = (
-                    f"${latex_partial(E, node.name)} = "
-                    f"{latex_array(node.grad, digits, max_elements)}$"
-                )
-            else:
-                gradient = f"{partial(E, node.name)} = {val(node.grad)}"
-        else:
-            gradient = blank
+            gradient = math(f"{total_derivative(E, node.name, latex)} = {number(node.grad)}")
         name = f"${latex_name(node.name)}$" if latex else node.name
-        rows.append([name, operation, val(node.value), local, val(node.grad), gradient])
+        rows.append([name, operation, val(node.value), local_cell, val(node.grad), gradient])
+    count = f"{len(trace.nodes)} node" + ("s" if len(trace.nodes) > 1 else "")
+    chain = chain_rule_lines(trace, digits, latex)
+    chain_title = (
+        "Chain rule, from the output down (a node used several times sums one term per path):"
+    )
     if latex:
+        # The gradient column repeats the dE/dv column for the leaves: left out, to fit the page.
         headers = [
             r"Node $v$",
             "Operation",
             "Value",
             "Local derivatives",
-            rf"$\frac{{\partial {latex_name(E)}}}{{\partial v}}$",
-            "Gradient",
+            f"${total_derivative(E, 'v', latex)}$",
         ]
-        return render_table(headers, rows, format, align="llrlrl")
+        rows = [row[:-1] for row in rows]
+        title = (
+            f"Backpropagation through ${latex_name(out.name)} = "
+            f"{latex_array(out.value, digits, max_elements)}$ ({trace.engine} graph, {count}, "
+            "leaves first)"
+        )
+        if trace.summed:
+            title += (
+                f"; $E$ is the sum of the entries of ${latex_name(out.name)}$, so "
+                f"${total_derivative('E', out.name, True)} = 1$ everywhere"
+            )
+        parts = [
+            LATEX_NEEDS,
+            title + ".",
+            "",
+            latex_centered(render_table(headers, rows, format, align="llrlr")),
+        ]
+        if chain:
+            # A page may break between the lines (\\allowdisplaybreaks, in a group of its own).
+            parts += ["", chain_title, r"{\allowdisplaybreaks", r"\begin{align*}"]
+            parts += [" \\\\\n".join(chain), r"\end{align*}}"]
+        return "\n".join(parts)
     headers = ["node", "operation", "value", "local derivatives", f"d{E}/d(node)", "gradient"]
     table = render_table(headers, rows, format)  # every column left-aligned
-    count = f"{len(trace.nodes)} node" + ("s" if len(trace.nodes) > 1 else "")
     title = (
         f"Backpropagation through {out.name} = {format_array(out.value, digits, max_elements)} "
         f"({trace.engine} graph, {count}, leaves first)"
@@ -393,61 +480,90 @@ def graph_table(
     if trace.summed:
         title += f"; E = sum of the entries of {out.name}, so dE/d{out.name} = 1 everywhere"
     parts = [title, "", table]
-    chain = chain_rule_lines(trace, digits)
     if chain:
         bullet = "- " if format == "markdown" else "  "
-        parts += [
-            "",
-            "Chain rule, from the output down (a node used by several nodes sums "
-            "their contributions):",
-        ]
+        parts += ["", chain_title]
         if format == "markdown":
             parts.append("")
         parts += [bullet + line for line in chain]
     return "\n".join(parts)
 
 
-def _factor(v: Any, digits: int) -> str:
-    s = format_number(v, digits)
-    return f"({s})" if s.startswith("-") else s
+def _local_equation(trace: GraphTrace, i: int, pos: int, number: str, latex: bool) -> str:
+    """``∂f/∂d = z = 4``: the local derivative's symbol, its formula (where one is written and
+    it is not the number itself) and its value, written as ``number``."""
+    formula = trace.local_formula(i, pos, latex)
+    parts = [trace.local_label(i, pos, latex)]
+    if formula is not None and formula != number:
+        parts.append(formula)
+    return " = ".join([*parts, number])
 
 
-def chain_rule_lines(trace: GraphTrace, digits: int = 4) -> list[str]:
-    """The chain rule dE/dv = sum over the nodes u using v of dE/du · du/dv, one line per node
-    from the output down, with its numbers: the lecture's ``df/dx = df/dd · dd/dx = 4 · 1 = 4``.
+def _number(v: Any, digits: int, latex: bool) -> str:
+    return latex_number(v, digits) if latex else format_number(v, digits)
+
+
+def _latex_stage(stage: str, per_line: int) -> str:
+    """A stage of a chain-rule line in an ``align*``, broken after every ``per_line`` paths."""
+    terms = stage.split(" + ")
+    groups = [" + ".join(terms[j : j + per_line]) for j in range(0, len(terms), per_line)]
+    return " \\\\\n&\\quad + ".join(groups)
+
+
+def _sum(terms: list[str]) -> str:
+    """Terms joined by " + ", a negative one in parentheses (a single term as it is)."""
+    return terms[0] if len(terms) == 1 else " + ".join(_wrap(t) for t in terms)
+
+
+def chain_rule_lines(trace: GraphTrace, digits: int = 4, latex: bool = False) -> list[str]:
+    """The chain rule dE/dv = sum over the uses of v by nodes u of dE/du · ∂u/∂v, one line per
+    node from the output down, with its numbers: the lecture's ``df/dx = df/dd · ∂d/∂x = 4 · 1
+    = 4`` (seed 002). A node used several times gets one term per path and the sum of the
+    paths' products: ``df/dx = df/dn1 · ∂n1/∂x (left) + df/dn1 · ∂n1/∂x (right) + ∂f/∂x
+    = 1 · 3 + 1 · 3 + 1 = 3 + 3 + 1 = 7``. In LaTeX each stage is a line of an ``align*``.
 
     Only for graphs of single numbers, and only when every local derivative is known; else [].
     """
     if any(np.size(n.value) != 1 for n in trace.nodes):
         return []
     E = trace.out.name
+    times = r" \cdot " if latex else " · "
     lines = []
     for i in reversed(range(len(trace.nodes))):
         node = trace.nodes[i]
         if i == trace.output or node.grad is None:
             continue
-        symbols, numbers = [], []
+        symbols, factors, products = [], [], []
         for k, pos in trace.consumers.get(i, []):
             consumer = trace.nodes[k]
             # Looked up by operand position: x * x has one local derivative per use of x.
             d = dict(consumer.local or []).get(pos)
             if d is None:
                 return []
-            term = f"d{consumer.name}/d{node.name}"
-            if k == trace.output:
-                symbols.append(term)
-                numbers.append(_factor(d, digits))
+            local = trace.local_label(k, pos, latex)
+            if k == trace.output:  # dE/dE = 1: the path is the local derivative alone
+                symbols.append(local)
+                factors.append(_number(d, digits, latex))
             else:
-                symbols.append(f"d{E}/d{consumer.name} · {term}")
-                numbers.append(f"{_factor(consumer.grad, digits)} · {_factor(d, digits)}")
+                symbols.append(total_derivative(E, consumer.name, latex) + times + local)
+                factors.append(
+                    _wrap(_number(consumer.grad, digits, latex))
+                    + times
+                    + _wrap(_number(d, digits, latex))
+                )
+            products.append(_number(float(d) * float(consumer.grad), digits, latex))
         if not symbols:
             continue
-        result = format_number(node.grad, digits)
-        lhs = f"d{E}/d{node.name}"
-        if symbols == [f"d{E}/d{node.name}"]:
-            lines.append(f"{lhs} = {result}")
-        elif len(numbers) == 1 and numbers[0] == result:
-            lines.append(f"{lhs} = {symbols[0]} = {result}")
+        stages = [_sum(terms) for terms in (symbols, factors, products)]
+        stages.append(_number(node.grad, digits, latex))
+        # Drop a stage that repeats the one before it (a path with no product to work out).
+        stages = [s for j, s in enumerate(stages) if j == 0 or s != stages[j - 1]]
+        lhs = total_derivative(E, node.name, latex)
+        if latex and len(symbols) > 1:  # a stage per line, one path per line of symbols
+            staged = [_latex_stage(s, 1 if j == 0 else 3) for j, s in enumerate(stages)]
+            lines.append(lhs + " &= " + " \\\\\n&= ".join(staged))
+        elif latex:
+            lines.append(lhs + " &= " + " = ".join(stages))
         else:
-            lines.append(f"{lhs} = {' + '.join(symbols)} = {' + '.join(numbers)} = {result}")
+            lines.append(f"{lhs} = {' = '.join(stages)}")
     return lines
