@@ -40,9 +40,10 @@ _SERIES = {
 }
 
 
-def _history_series(history: Any) -> dict[str, tuple[str, list[float]]]:
+def _history_series(history: Any, held_out: str) -> dict[str, tuple[str, list[float]]]:
     """{our key: (legend name, values)} from a ``train.History``, a dict of lists, or a list of
-    per-epoch dicts such as ``layered.Network.sgd`` returns (``cost``, ``test_accuracy``)."""
+    per-epoch dicts such as ``layered.Network.sgd`` returns (``cost``, ``test_accuracy``); the
+    held-out series is called ``held_out`` unless its key says "test"."""
     if isinstance(history, Mapping):
         columns = {
             k: list(v) for k, v in history.items() if isinstance(v, (list, tuple, np.ndarray))
@@ -72,17 +73,23 @@ def _history_series(history: Any) -> dict[str, tuple[str, list[float]]]:
                 legend = (
                     "test"
                     if name.startswith("test")
-                    else ("validation" if key.startswith("val") else "training")
+                    else (held_out if key.startswith("val") else "training")
                 )
                 out[key] = (legend, [float(v) for v in values])
                 break
     return out
 
 
-def plot_history(history: Any, path: PathLike, title: str | None = None) -> Path:
-    """Loss (and, when recorded, accuracy) per epoch, training and validation curves together."""
+def plot_history(
+    history: Any, path: PathLike, title: str | None = None, held_out: str = "validation"
+) -> Path:
+    """Loss (and, when recorded, accuracy) per epoch, training and held-out curves together.
+
+    ``held_out`` names the held-out curve: "validation" for data split off the training set,
+    "test" for a test set. Markers thin out on long runs (at most about 25 per curve).
+    """
     check_path(path)
-    series = _history_series(history)
+    series = _history_series(history, held_out)
     if (
         "loss" not in series
         and "val_loss" not in series
@@ -107,7 +114,8 @@ def plot_history(history: Any, path: PathLike, title: str | None = None) -> Path
             if key in series:
                 legend, values = series[key]
                 epochs = np.arange(1, len(values) + 1)
-                ax.plot(epochs, values, style, markersize=3, label=legend)
+                every = max(1, len(values) // 25)
+                ax.plot(epochs, values, style, markersize=3, markevery=every, label=legend)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)
