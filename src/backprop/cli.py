@@ -34,10 +34,17 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
-        shown = action.default not in (None, False, argparse.SUPPRESS)
+        shown = not (action.default is None or action.default is False)
+        shown = shown and action.default is not argparse.SUPPRESS
         if shown and "%(default)" not in text and "(default:" not in text:
             text += " (default: %(default)s)"
         return text
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Lines broken between words only: never inside fashion-mnist or backprop-out/train."""
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -301,7 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--format", choices=["text", "markdown", "latex"], default="text", help="the table's"
     )
-    explain.add_argument("--network", type=_parse_layers, help="a layered network, e.g. 2,2,1")
+    explain.add_argument(
+        "--network",
+        type=_parse_layers,
+        help="a layered network, e.g. 2,2,1 (default: none, the expression instead)",
+    )
     explain.add_argument("--activation", default="sigmoid", help="the network's g(z)")
     explain.add_argument(
         "--input",
@@ -324,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("model", help="a file written by backprop train / backprop.save")
     check.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
-    check.add_argument("--loss", default="cross_entropy", help="the cost whose gradients")
+    check.add_argument(
+        "--loss", default="cross_entropy", help="the cost whose gradients are checked"
+    )
     check.add_argument("--samples", type=_positive_int, default=8, help="examples in the batch")
     check.add_argument(
         "--elements", type=_positive_int, default=20, help="elements checked per parameter"

@@ -322,6 +322,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         callbacks.append(snapshot)
     stop = threading.Event()
     use_checkpoint = args.checkpoint_every is not None or args.resume
+    out.mkdir(parents=True, exist_ok=True)
     with _ctrl_c_stops(stop):
         history = fit(
             model,
@@ -379,7 +380,6 @@ def _write_run(out: Path, model: Any, loss: Any, history: Any, title: str) -> li
     from .. import io
     from ..viz import plot_history
 
-    out.mkdir(parents=True, exist_ok=True)
     io.save(model, out / "model.npz", extra={"loss": loss.config()})
     (out / "history.json").write_text(json.dumps(history.to_dict(), indent=2))
     rows = history.rows()
