@@ -96,7 +96,7 @@ def test_a_model_saved_without_its_loss_reads_a_single_output_as_a_score(capsys,
     bp.save(model, tmp_path / "m.npz")
     code, stdout, err = run_main(capsys, "evaluate", tmp_path / "m.npz", "--data", "xor")
     assert code == 0, err
-    assert "class 1 where the output > 0; no loss saved" in stdout
+    assert "prediction: class 1 where the output > 0, no loss saved with it" in stdout
 
 
 def test_an_unusable_saved_loss_is_one_line(capsys, tmp_path):
@@ -169,7 +169,7 @@ def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(caps
     assert "data: moons, 300 training and 100 test rows (test: a held-out quarter" in before
     assert "2 features, 2 classes" in before
     assert "total 42 parameters" in before and "(0): Linear(2, 8)" in before
-    assert "loss: cross_entropy (CrossEntropyLoss); the class is the largest of the 2" in before
+    assert "loss: cross_entropy (CrossEntropyLoss); prediction: argmax over the 2 outputs" in before
     assert "training: 7 epochs of 10 steps (batch 32), sgd lr 0.1" in before
     assert "because it ran all 7 epochs it was given;" in after
     assert "(epochs)" not in after

@@ -85,6 +85,8 @@ class History:
     def stopped_because(self) -> str:
         """Why training stopped, in words: "it ran all 10 epochs it was given", ..."""
         if self.stop_reason == "epochs":
+            if self.epochs_run == 1:
+                return "it ran the 1 epoch it was given"
             return f"it ran all {self.epochs_run} epochs it was given"
         if self.stop_reason == "tol":
             return "the cost converged: |C - C_prev| < tol"

@@ -203,7 +203,7 @@ def choose_loss(loss: str | None, output: str | None, n_outputs: int) -> tuple[s
 def rule_text(threshold: float, n_outputs: int) -> str:
     """How outputs become classes, in words."""
     if n_outputs > 1:
-        return f"the class is the largest of the {n_outputs} outputs (argmax)"
+        return f"argmax over the {n_outputs} outputs"
     return f"class 1 where the output > {threshold:g}"
 
 
@@ -248,6 +248,10 @@ def _ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def _snapshot_epochs(first: int, last: int) -> set[int]:
@@ -300,11 +304,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print(f"model: {layers}, hidden {args.activation}, output {output}, init {model[0].init}")
     print(model)
-    print(f"loss: {loss_name} ({type(loss).__name__}); {rule_text(threshold, sizes[-1])}")
+    print(
+        f"loss: {loss_name} ({type(loss).__name__}); prediction: {rule_text(threshold, sizes[-1])}"
+    )
     batch = min(args.batch_size, len(data.X_train))
     steps = -(-len(data.X_train) // batch)
     print(
-        f"training: {args.epochs} epochs of {steps} steps (batch {batch}), {args.optimizer} "
+        f"training: {_epochs(args.epochs)} of {steps} steps (batch {batch}), {args.optimizer} "
         f"lr {args.lr:g}" + (f", resuming from {checkpoint}" if args.resume else ""),
     )
     print("training started; Ctrl-C stops after the current mini-batch and keeps it", flush=True)
@@ -368,7 +374,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
         return 130
     print(
-        f"stopped after {history.epochs_run} epochs in {history.seconds:.1f} s because "
+        f"stopped after {_epochs(history.epochs_run)} in {history.seconds:.1f} s because "
         f"{history.stopped_because()}; final training cost {history.loss[-1]:.4f}"
     )
     print(f"wrote {files} in {out}")
@@ -479,11 +485,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     scores = _outputs(model, data.X_test)
     predicted = predict_classes(scores, threshold)
     n_outputs = scores.shape[1]
-    how = "no loss saved" if loss is None else f"trained with {type(loss).__name__}"
+    how = "no loss saved with it" if loss is None else f"trained with {type(loss).__name__}"
     accuracy = float(np.mean(predicted == data.y_test))
     print(
         f"{args.model}: {accuracy:.2%} of {len(data.y_test)} test examples of "
-        f"{args.data} ({rule_text(threshold, n_outputs)}; {how})"
+        f"{args.data}; prediction: {rule_text(threshold, n_outputs)}, {how}"
     )
     cm = confusion_matrix(data.y_test, predicted, n_classes=data.n_classes)
     print(format_confusion_matrix(cm, labels=class_names(args.data, data.n_classes)))
