@@ -274,3 +274,27 @@ def test_train_options_are_reusable_by_another_command():
     add_training_arguments(parser)
     args = parser.parse_args(["--data", "xor", "--loss", "bce", "--checkpoint-every", "2"])
     assert (args.data, args.loss, args.checkpoint_every, args.lr) == ("xor", "bce", 2, 0.1)
+
+
+def test_boundary_snapshots_stay_evenly_spaced_however_long_the_run():
+    from backprop.commands.train import Snapshots
+
+    class Counter:
+        epoch = 0
+
+        def state_dict(self):
+            return {"epoch": self.epoch}
+
+    for epochs, expected in (
+        (1000, [0, 144, 288, 432, 576, 720, 864, 1000]),
+        (7, [0, 1, 2, 3, 4, 5, 6, 7]),
+        (3, [0, 1, 2, 3]),
+    ):
+        model = Counter()
+        snapshots = Snapshots(model)
+        for model.epoch in range(1, epochs + 1):
+            snapshots(model.epoch, {})
+        assert len(snapshots.states) <= 64
+        frames = snapshots.frames(epochs)
+        assert sorted(frames) == expected
+        assert all(state["epoch"] == epoch for epoch, state in frames.items())

@@ -254,9 +254,29 @@ def _epochs(n: int) -> str:
     return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
-def _snapshot_epochs(first: int, last: int) -> set[int]:
-    """Up to BOUNDARY_FRAMES - 1 epochs spread over first..last, the last one included."""
-    return {int(e) for e in np.unique(np.round(np.linspace(first, last, BOUNDARY_FRAMES - 1)))}
+class Snapshots:
+    """The weights after evenly spaced epochs, however long the run turns out to be (Ctrl-C may
+    end it anywhere): every ``stride``-th epoch is kept, and once more than ``keep`` are held
+    every other one is dropped and the stride doubles."""
+
+    def __init__(self, model: Any, keep: int = 64) -> None:
+        self.model, self.keep, self.stride = model, keep, 1
+        self.states: dict[int, dict[str, np.ndarray]] = {0: model.state_dict()}
+
+    def __call__(self, epoch: int, logs: dict[str, float]) -> None:
+        if epoch % self.stride == 0:
+            self.states[epoch] = self.model.state_dict()
+        if len(self.states) > self.keep:
+            self.stride *= 2
+            self.states = {e: s for e, s in self.states.items() if e % self.stride == 0}
+
+    def frames(self, last: int) -> dict[int, dict[str, np.ndarray]]:
+        """BOUNDARY_FRAMES states: the initial weights, the last epoch's (``last``, the model
+        as it is now) and evenly spaced ones between."""
+        self.states[last] = self.model.state_dict()
+        epochs = sorted(self.states)
+        picks = np.unique(np.round(np.linspace(0, len(epochs) - 1, BOUNDARY_FRAMES)))
+        return {epochs[int(i)]: self.states[epochs[int(i)]] for i in picks}
 
 
 # ---------------------------------------------------------------------- train
@@ -315,17 +335,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     print("training started; Ctrl-C stops after the current mini-batch and keeps it", flush=True)
 
-    frames: dict[int, dict[str, np.ndarray]] = {}
-    callbacks: list[Callable[[int, dict[str, float]], Any]] = []
-    if n_features == 2:
-        frames[0] = model.state_dict()
-        wanted = _snapshot_epochs(1, args.epochs)
-
-        def snapshot(epoch: int, logs: dict[str, float]) -> None:
-            if epoch in wanted:
-                frames[epoch] = model.state_dict()
-
-        callbacks.append(snapshot)
+    snapshots = Snapshots(model) if n_features == 2 else None
+    callbacks: list[Callable[[int, dict[str, float]], Any]] = [snapshots] if snapshots else []
     stop = threading.Event()
     use_checkpoint = args.checkpoint_every is not None or args.resume
     out.mkdir(parents=True, exist_ok=True)
@@ -351,11 +362,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             train_accuracy=True,
         )
     interrupted = history.stop_reason == "stop_requested"
-    if interrupted and history.epochs_run:
-        frames[history.epochs_run] = model.state_dict()
     title = f"{args.data}: {layers} {args.activation} network, {loss_name}"
     written = _write_run(out, model, loss, history, title)
-    if n_features == 2:
+    if snapshots is not None:
+        frames = snapshots.frames(history.epochs_run)
         written += _boundary_pictures(out, model, sizes, args, output, frames, data, threshold)
     elif data.image_shape is not None:
         written += _image_pictures(out, model, data, names, threshold)
