@@ -105,3 +105,17 @@ def test_plot_history_names_the_held_out_curve(tmp_path):
     assert plots._history_series(history, "validation")["val_loss"][0] == "validation"
     path = plots.plot_history(history, tmp_path / "h.png", title="xor: 2-6-1", held_out="test")
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_two_outputs_are_drawn_as_p_class_1_with_a_colour_bar():
+    from backprop.viz.plots import _values
+
+    scores = np.array([[0.0, 0.0], [1.0, -1.0], [-2.0, 1.0]])
+    labels, values, bar, threshold = _values(scores, None, 0.0)
+    assert labels is None and threshold == 0.5 and bar == "P(class 1) = softmax(output)₁"
+    np.testing.assert_allclose(values, 1 / (1 + np.exp(-(scores[:, 1] - scores[:, 0]))))
+    probabilities = np.array([[0.9, 0.1], [0.25, 0.75]])
+    labels, values, bar, _ = _values(probabilities, None, 0.0)
+    assert bar == "P(class 1)" and values.tolist() == [0.1, 0.75]
+    labels, values, bar, _ = _values(np.eye(3), None, 0.0)  # three classes: regions by argmax
+    assert labels.tolist() == [0, 1, 2] and values is None and bar is None
