@@ -45,7 +45,11 @@ from ..cli import (
 #: The losses ``--loss`` offers (names of ``nn.losses.LOSSES``).
 TRAINING_LOSSES = ("cross_entropy", "bce_with_logits", "bce", "quadratic", "mse", "multi_margin")
 #: Losses that read their output as scores and apply the sigmoid or softmax themselves.
-_ON_SCORES = {"cross_entropy": "softmax", "bce_with_logits": "sigmoid", "multi_margin": "margin"}
+_ON_SCORES = {
+    "cross_entropy": " (it applies the softmax itself)",
+    "bce_with_logits": " (it applies the sigmoid itself)",
+    "multi_margin": " (margins between them)",
+}
 #: Frames of the decision-boundary picture over the epochs (the initial weights included).
 BOUNDARY_FRAMES = 8
 
@@ -184,9 +188,8 @@ def choose_loss(loss: str | None, output: str | None, n_outputs: int) -> tuple[s
         )
     if loss in _ON_SCORES and output != "none":
         raise UsageError(
-            f"--loss {loss} reads the outputs as scores (it applies the {_ON_SCORES[loss]} "
-            f"itself); pass --output-activation none, or --loss bce or quadratic for "
-            f"{output} outputs"
+            f"--loss {loss} reads the outputs as scores{_ON_SCORES[loss]}; pass "
+            f"--output-activation none, or --loss bce or quadratic for {output} outputs"
         )
     if loss == "bce" and output == "none":
         raise UsageError(
