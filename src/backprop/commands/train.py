@@ -369,7 +369,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     written = _write_run(out, model, loss, history, title)
     if snapshots is not None:
         frames = snapshots.frames(history.epochs_run)
-        written += _boundary_pictures(out, model, sizes, args, output, frames, data, threshold)
+        written += _boundary_pictures(
+            out, model, sizes, args, output, frames, data, threshold, history
+        )
     elif data.image_shape is not None:
         written += _image_pictures(out, model, data, names, threshold)
 
@@ -421,22 +423,33 @@ def _boundary_pictures(
     frames: dict[int, dict[str, np.ndarray]],
     data: Any,
     threshold: float,
+    history: Any,
 ) -> list[Path]:
-    """The decision boundary over the training points, finally and over the epochs."""
+    """The decision boundary over the training points, finally and over the epochs (the last
+    frame is the model as it is, also when Ctrl-C ended its epoch early)."""
     from ..viz import plot_decision_boundaries, plot_decision_boundary
 
     # A single output that is neither a probability nor a score read at 0 is drawn as itself.
     score = "network output" if sizes[-1] == 1 and output == "none" and threshold else None
     extra = {"score": score, "threshold": threshold} if score else {}
     title = f"{args.data}: {'-'.join(map(str, sizes))} {args.activation} network"
+    last = history.epochs_run
+    cut = history.stop_reason == "stop_requested"
+    when = f"step {history.steps_in_last_epoch} of epoch {last}" if cut else _epochs(last)
     final = plot_decision_boundary(
-        model, data.X_train, data.y_train, out / "boundary.png", title=title, **extra
+        model,
+        data.X_train,
+        data.y_train,
+        out / "boundary.png",
+        title=f"{title} after {when}",
+        **extra,
     )
     models = {}
     for epoch, state in sorted(frames.items()):
         frame = _network(sizes, args.activation, output, init="zeros")
         frame.load_state_dict(state)
-        models[f"epoch {epoch}" if epoch else "initial weights"] = frame
+        name = f"epoch {epoch}" if epoch else "initial weights"
+        models[f"{when} (Ctrl-C)" if cut and epoch == last else name] = frame
     epochs = plot_decision_boundaries(
         models,
         data.X_train,
