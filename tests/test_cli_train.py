@@ -298,3 +298,22 @@ def test_boundary_snapshots_stay_evenly_spaced_however_long_the_run():
         frames = snapshots.frames(epochs)
         assert sorted(frames) == expected
         assert all(state["epoch"] == epoch for epoch, state in frames.items())
+
+
+def test_train_runs_in_a_thread_of_its_own(tmp_path, no_boundaries):
+    """A command that trains in worker threads (a sweep) gets no signal handler, no error."""
+    import contextlib
+    import io
+    import threading
+
+    codes = []
+
+    def work():
+        with contextlib.redirect_stdout(io.StringIO()):
+            codes.append(main(["train", "--data", "xor", "--layers", "2,4,1", "--epochs", "2",
+                               "--out", str(tmp_path)]))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert codes == [0] and (tmp_path / "model.npz").is_file()

@@ -233,7 +233,11 @@ def output_activation(model: Any) -> str:
 @contextmanager
 def _ctrl_c_stops(stop: threading.Event) -> Iterator[None]:
     """While training: the first Ctrl-C sets ``stop`` (fit ends after the current mini-batch),
-    a second one interrupts at once."""
+    a second one interrupts at once. Outside the main thread (a command running ``cmd_train``
+    in a thread of its own) signals cannot be caught and Ctrl-C is left as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
 
     def handler(signum: int, frame: Any) -> None:
         if stop.is_set():
