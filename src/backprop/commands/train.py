@@ -369,7 +369,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             train_accuracy=True,
         )
     interrupted = history.stop_reason == "stop_requested"
-    title = f"{args.data}: {layers} {args.activation} network, {loss_name}"
+    shown = "" if output == "none" else f", {output} output"
+    title = f"{args.data}: {layers} {args.activation} network{shown}, {loss_name}"
     written = _write_run(out, model, loss, history, title)
     if snapshots is not None:
         frames = snapshots.frames(history.epochs_run)
