@@ -317,3 +317,14 @@ def test_train_runs_in_a_thread_of_its_own(tmp_path, no_boundaries):
     thread.start()
     thread.join()
     assert codes == [0] and (tmp_path / "model.npz").is_file()
+
+
+@pytest.mark.parametrize(("output", "rule"), [("sigmoid", "> 0.5,"), ("tanh", "> 0,")])
+def test_evaluate_reads_a_textbook_network_s_output_layer(capsys, tmp_path, output, rule):
+    from backprop.layered import Network
+
+    net = Network([2, 3, 1], activation="tanh", output=output, seed=0)
+    bp.save(net, tmp_path / "net.npz")
+    code, stdout, err = run_main(capsys, "evaluate", tmp_path / "net.npz", "--data", "xor")
+    assert code == 0, err
+    assert f"prediction: class 1 where the output {rule} no loss saved with it" in stdout

@@ -220,10 +220,16 @@ def _network(sizes: list[int], activation: str, output: str, **options: Any) -> 
 
 
 def output_activation(model: Any) -> str:
-    """The output activation a model's architecture ends with: "sigmoid", "softmax" or "none"."""
+    """The output activation a model's architecture ends with: "sigmoid", "softmax" or "none"
+    (anything else, e.g. a textbook network's tanh output layer, is read as a score)."""
+    from ..activations import activation
+    from ..layered import Network
     from ..nn.activations import Sigmoid, Softmax
     from ..nn.layers import Sequential
 
+    if isinstance(model, Network):
+        name = model.output if model.output == "softmax" else activation(model.output).name
+        return name if name in ("sigmoid", "softmax") else "none"
     last = model[len(model) - 1] if isinstance(model, Sequential) and len(model) else model
     if isinstance(last, Sigmoid):
         return "sigmoid"
