@@ -494,7 +494,7 @@ def test_training_never_modifies_x_or_y():
     "kwargs,names",
     [
         ({"activation": "softmax"}, "step, sigmoid, tanh, relu, identity, leaky_relu, softplus"),
-        ({"cost": "hinge"}, "'quadratic', 'cross_entropy'"),
+        ({"cost": "absolute"}, "'quadratic', 'cross_entropy', 'log_likelihood', 'hinge'"),
         ({"init": "glorot"}, "'uniform', 'normal', 'normal_scaled', 'xavier', 'he', 'zeros'"),
     ],
 )

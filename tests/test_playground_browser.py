@@ -141,6 +141,41 @@ def test_forward_backward_update_show_the_engines_numbers(page, server, screensh
         assert b == pytest.approx(net.biases[l - 1][j] - eta * record.grad_b[l][j], abs=1e-12)
 
 
+def test_the_hinge_loss_in_phases_with_bp1s_numbers(page, server, screenshots):
+    config = {**SMALL, "loss": "hinge"}
+    load(page, server, config)
+    assert page.locator("select[name='loss']").input_value() == "hinge"
+    click(page, "Forward")
+    indices = page.evaluate("window.playground.view.batch.indices")
+    net, record = engine_record(config, indices)
+    assert net.cost_name == "hinge"
+    output = page.locator("#network .node[data-layer='2'][data-j='0']")
+    output.dispatch_event("click")
+    assert "Hinge loss of this example" in page.locator("#equation").inner_text()
+    assert float(output.get_attribute("data-activation")) == pytest.approx(
+        record.a[2][0, 0], abs=1e-6
+    )
+
+    click(page, "Backward")
+    page.screenshot(path=screenshots / "2-hinge-backward-bp1.png", full_page=True)
+    equation = page.locator("#equation").inner_text()
+    assert "BP1, hinge loss" in equation and "margin" in equation
+    deltas = values(page, "#network .node", "data-delta")
+    assert len(deltas) == sum(net.sizes[1:])
+    for (l, j), d in deltas.items():
+        assert d == pytest.approx(record.delta[l][0, j], abs=1e-6)
+    grads = values(page, "#network .edge", "data-grad")
+    for (l, j, k), g in grads.items():
+        assert g == pytest.approx(record.grad_w[l][j, k], abs=1e-6)
+
+    weights = values(page, "#network .edge", "data-weight")
+    click(page, "Update")
+    page.screenshot(path=screenshots / "3-hinge-update.png", full_page=True)
+    eta = float(SMALL["lr"])
+    for key, w in values(page, "#network .edge", "data-weight").items():
+        assert w == pytest.approx(weights[key] - eta * grads[key], abs=1e-12)
+
+
 def test_the_xor_preset_reproduces_the_notes_table(page, server, screenshots):
     load(page, server, {"preset": "xor-hand", "batch": "0"})
     click(page, "Forward")

@@ -19,6 +19,7 @@ from _playground import close, engine_record, request, running_server
 from backprop.demos.xor_hand import seed_table
 from backprop.playground import ConfigError, Session, parse_config
 from backprop.playground import session as session_module
+from backprop.playground.datasets import make_data
 from backprop.playground.server import MAX_BODY, Sessions
 
 SMALL = {"dataset": "moons", "points": "40", "layers": "3", "seed": "2", "batch": "5", "lr": "0.5"}
@@ -125,6 +126,47 @@ def test_l2_momentum_and_adam_show_their_terms(server):
     key = open_session(server, {**SMALL, "optimizer": "adam", "lr": "0.01"})["session"]
     update = phase(server, key, "step")["update"]
     assert update["t"] == 1 and update["beta1"] == 0.9 and len(update["m_w"]) == 3
+
+
+def test_hinge_steps_in_phases_with_the_engines_numbers(server, tmp_path):
+    config = {**SMALL, "loss": "hinge", "output": "sigmoid"}  # the hinge takes a linear output
+    opened = open_session(server, config)
+    assert opened["state"]["config"]["output"] == "identity"
+    assert "hinge" in request(server, "/api/options")[1]["losses"]
+    key = opened["session"]
+    batch = phase(server, key, "forward")["batch"]
+    net, record = engine_record(config, batch["indices"])
+    assert net.cost_name == "hinge" and net.output == "identity"
+    y, a_L = record.y, record.a[2]
+    labels = make_data(parse_config(config)).y_train[batch["indices"]]
+    assert close(y.ravel(), 2 * labels - 1, 0)  # the data's labels 1/0 as +1/-1
+    assert close(batch["y"], y, 0) and close(batch["a"][2], a_L, 1e-12)
+    # C_x = max(0, 1 - y a^L) and their mean, the batch cost
+    assert close(batch["cost_x"], np.maximum(0.0, 1.0 - y * a_L), 1e-12)
+    assert batch["cost"] == pytest.approx(np.mean(batch["cost_x"]), abs=1e-12)
+    assert batch["cost"] == pytest.approx(record.cost, abs=1e-12)
+    assert "grad_a" not in batch and batch["derivative"][2] == [[1.0]] * 5  # linear: g' = 1
+    batch = phase(server, key, "backward")["batch"]
+    # BP1: dC/da^L = -y inside the margin (y a^L < 1), else 0; times g'(z^L) = 1
+    assert close(batch["grad_a"], np.where(y * a_L < 1, -y, 0.0), 0)
+    assert close(batch["delta"][2], batch["grad_a"], 0)
+    for l in (1, 2):
+        assert close(batch["delta"][l], record.delta[l], 1e-12)
+        assert close(batch["grad_w"][l], record.grad_w[l], 1e-12)
+        assert close(batch["grad_b"][l], record.grad_b[l], 1e-12)
+    before = request(server, f"/api/state?session={key}")[1]
+    view = phase(server, key, "update")
+    for l in (1, 2):
+        w = np.array(before["weights"][l - 1])
+        assert close(view["weights"][l], w - 0.5 * np.array(batch["total_w"][l]), 1e-12)
+        assert close(view["update"]["w_before"][l], w, 0)
+    status, text = request(server, f"/api/export/example?session={key}&format=markdown")
+    assert status == 200 and b"max(0, 1 - y a^2)" in text and b"-y [y a^2 < 1]" in text
+    status, model = request(server, f"/api/export/model?session={key}")
+    path = tmp_path / "hinge.npz"
+    path.write_bytes(model)
+    loaded = bp.load(path)
+    assert loaded.cost_name == "hinge" and close(loaded.weights[0], view["weights"][1], 0)
 
 
 def test_xor_preset_reproduces_the_notes_table(server):

@@ -50,13 +50,17 @@ from .nn.activations import activation_module
 from .nn.init import INITIALIZERS, initialize
 from .nn.layers import Linear, Sequential
 from .nn.losses import (
+    HingeLoss,
     Loss,
     QuadraticLoss,
     accuracy,
     binary_cross_entropy_with_logits,
+    hinge,
+    hinge_subgradient,
     log_likelihood,
     predict_classes,
     prepare_targets,
+    sign_labels,
     sum_of_squares,
 )
 from .nn.module import Module, Parameter
@@ -81,7 +85,17 @@ __all__ = [
 
 #: Names a layer's activation may take: every row of the table and its aliases ("linear", ...).
 ACTIVATIONS = tuple(name for row in _TABLE.values() for name in row.names)
-COSTS = ("quadratic", "cross_entropy", "log_likelihood")
+COSTS = ("quadratic", "cross_entropy", "log_likelihood", "hinge")
+#: The output layer a cost goes with, and why (the quadratic cost takes any activation).
+_PAIRED_OUTPUT = {
+    "cross_entropy": ("sigmoid", "BP1 becomes delta^L = a^L - y only with that output layer"),
+    "log_likelihood": ("softmax", "BP1 becomes delta^L = a^L - y only with that output layer"),
+    "hinge": (
+        "identity",
+        "the hinge max(0, 1 - y a^L) reads a^L as a score whose sign is the class: seed 002's "
+        "linear activation node + hinge loss",
+    ),
+}
 #: Output layers: an activation of ``ACTIVATIONS``, or the softmax e^{z^L_j} / sum_k e^{z^L_k}.
 OUTPUTS = (*ACTIVATIONS, "softmax")
 
@@ -106,8 +120,8 @@ class StepRecord:
     ``delta^{x,l} = dC_x/dz^{x,l}``; ``grad_w[l]`` and ``grad_b[l]`` are the batch means
     ``dC/dw^l = (1/m) sum_x delta^{x,l} (a^{x,l-1})^T`` and ``dC/db^l = (1/m) sum_x delta^{x,l}``
     (the input layer has no z, delta or gradients: index 0 holds None). ``y`` holds the targets
-    (one row per example) and ``cost`` the batch cost C. The per-example terms of the means are
-    ``example_grad_w`` and ``example_grad_b``.
+    (one row per example; +1/-1 for the hinge) and ``cost`` the batch cost C. The per-example
+    terms of the means are ``example_grad_w`` and ``example_grad_b``.
     """
 
     z: list[np.ndarray | None]
@@ -137,11 +151,15 @@ class Network(Module):
     ``Network([784, 30, 10])`` is Nielsen's digit classifier: 784 inputs, 30 sigmoid hidden neurons,
     10 sigmoid outputs. ``cost`` is the quadratic cost ``C = 1/(2n) sum_x ||y(x) - a^L(x)||^2``,
     Nielsen's cross-entropy ``C = -(1/n) sum_x sum_j [y_j ln a^L_j + (1 - y_j) ln(1 - a^L_j)]``
-    (sigmoid outputs, which turn BP1 into ``delta^L = a^L - y``), or the log-likelihood
+    (sigmoid outputs, which turn BP1 into ``delta^L = a^L - y``), the log-likelihood
     ``C = -(1/n) sum_x ln a^L_{y(x)}`` of a softmax output layer (seed 003; again
-    ``delta^L = a^L - y``), the same mathematics as ``nn.CrossEntropyLoss`` on the scores z^L.
-    ``output`` defaults to ``activation`` (every neuron alike, as in network.py), or to
-    ``"softmax"`` for the log-likelihood.
+    ``delta^L = a^L - y``), the same mathematics as ``nn.CrossEntropyLoss`` on the scores z^L, or
+    the hinge loss ``C = (1/n) sum_x max(0, 1 - y(x) a^L(x))`` of one linear output neuron (the
+    lectures' "linear activation node + hinge loss", seed 002; labels y = +1/-1, or 1/0 with 0
+    read as -1; BP1 ``delta^L = -y`` where ``y a^L < 1``, else 0), the same as ``nn.HingeLoss``;
+    its classes are read off the sign of a^L (``threshold`` 0). ``output`` defaults to
+    ``activation`` (every neuron alike, as in network.py), to ``"softmax"`` for the
+    log-likelihood and to ``"identity"`` for the hinge.
 
     ``init`` draws the weights with ``backprop.nn.init``: ``"uniform"`` (Unif[-1, 1], seed 001),
     ``"normal"`` (N(0, 1), network.py), ``"normal_scaled"`` (w ~ N(0, 1/n_in), network2),
@@ -176,21 +194,26 @@ class Network(Module):
         self._hidden = _row(activation)
         self.activation = activation
         self.cost_name = _choose("cost", cost, COSTS)
+        needs, why = _PAIRED_OUTPUT.get(cost, (None, ""))
         if output is None:
-            output = "softmax" if cost == "log_likelihood" else activation
+            output = needs if cost in ("log_likelihood", "hinge") else activation
         self._out = None if output == "softmax" else _row(output)
         self.output = output
         self.init = _choose("init", init, list(INITIALIZERS))
-        needs = {"cross_entropy": "sigmoid", "log_likelihood": "softmax"}.get(cost)
-        if needs is not None and self.output != needs:
-            raise ValueError(
-                f"cost={cost!r} needs output={needs!r} (BP1 becomes delta^L = a^L - y only with "
-                f"that output layer); got output={self.output!r}"
-            )
+        if needs is not None and (self._out.name if self._out else output) != needs:
+            raise ValueError(f"cost={cost!r} needs output={needs!r} ({why}); got output={output!r}")
         if self.output == "softmax" and cost != "log_likelihood":
             raise ValueError(
                 f"output='softmax' goes with cost='log_likelihood' (seed 003); got cost={cost!r}"
             )
+        if cost == "hinge":
+            if self.sizes[-1] != 1:
+                raise ValueError(
+                    f"cost='hinge' is the binary hinge loss of one output neuron (labels +1/-1 "
+                    f"or 1/0); got {self.sizes[-1]} output neurons (for several classes use "
+                    f"cost='log_likelihood')"
+                )
+            self.threshold = HingeLoss.threshold
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ValueError(f"dtype must be a floating type such as float32; got {self.dtype}")
@@ -281,7 +304,11 @@ class Network(Module):
         Y = np.asarray(Y)
         if len(Y) != m:
             raise ValueError(f"X has {m} examples but Y has {len(Y)}")
-        prepared = prepare_targets(Y, "values", n_out, self.dtype, "Network")
+        if self.cost_name == "hinge":  # labels 1/0 become +1/-1 here, once per dataset
+            prepared = prepare_targets(Y, HingeLoss.targets, n_out, self.dtype, "Network")
+            prepared = sign_labels(prepared, self.dtype, "Network")
+        else:
+            prepared = prepare_targets(Y, "values", n_out, self.dtype, "Network")
         if prepared.shape != (m, n_out):
             raise ValueError(
                 f"Y must be ({m}, {n_out}) targets or ({m},) integer labels; got shape {Y.shape}"
@@ -318,8 +345,9 @@ class Network(Module):
 
         The costs are the loss module's: the quadratic 1/2 ||a^L - y||^2 (``QuadraticLoss.coef``
         times ``sum_of_squares``), Nielsen's cross-entropy on the logits z^L (the one stable
-        BCE, taken before sigma overwrites z^L), and the log-likelihood from the softmax's own
-        pieces (``log_likelihood``: no logarithm of a probability that underflowed).
+        BCE, taken before sigma overwrites z^L), the log-likelihood from the softmax's own
+        pieces (``log_likelihood``: no logarithm of a probability that underflowed), and the
+        hinge max(0, 1 - y a^L) (``hinge``).
         """
         cost = math.nan
         if self._out is None:  # the softmax output layer, with the log-likelihood
@@ -333,6 +361,8 @@ class Network(Module):
         self._out.apply_(z)
         if Y is not None and self.cost_name == "quadratic":
             cost = QuadraticLoss.coef * sum_of_squares(z - Y)
+        elif Y is not None and self.cost_name == "hinge":
+            cost = float(np.add.reduce(hinge(z, Y), axis=None, dtype=np.float64))
         return z, cost
 
     def _output_error(self, a_L: np.ndarray, Y: np.ndarray) -> np.ndarray:
@@ -340,8 +370,12 @@ class Network(Module):
 
         Quadratic cost: grad_a C_x = a^L - y, times sigma'(z^L) of the output activation. Nielsen's
         cross-entropy with sigmoid outputs, and the log-likelihood with a softmax output layer:
-        sigma'(z^L) cancels against grad_a C and delta^L = a^L - y (no division).
+        sigma'(z^L) cancels against grad_a C and delta^L = a^L - y (no division). Hinge: grad_a
+        C_x is the subgradient -y where y a^L < 1, else 0 (``hinge_subgradient``), and the
+        linear output's g'(z^L) = 1 leaves it as it is.
         """
+        if self.cost_name == "hinge":
+            return hinge_subgradient(a_L, Y)
         delta = a_L - Y
         if self.cost_name == "quadratic":
             self._out.mul_derivative_(delta, a_L)
@@ -446,7 +480,8 @@ class Network(Module):
         X = self._inputs(X)
         return self._mean_cost(X, self._targets(Y, len(X)))
 
-    #: A single output neuron is a binary classifier: class 1 where a^L > 1/2 (targets 0 and 1).
+    #: A single output neuron is a binary classifier: class 1 where a^L > 1/2 (targets 0 and 1);
+    #: a hinge network's is 0, the score's sign (``HingeLoss.threshold``, set in ``__init__``).
     threshold = 0.5
 
     @np.errstate(over="ignore")
@@ -483,11 +518,8 @@ class Network(Module):
         """The textbook step for ``fit``: BP1-BP4 when the loss is the network's own cost
         (``loss`` None, or the same cost as a loss module); None otherwise, and ``fit`` runs the
         graph engine through ``forward``. ``record=True`` keeps a ``StepRecord`` of each step."""
-        if loss is not None and not (
-            self.cost_name == "quadratic"
-            and type(loss) is QuadraticLoss
-            and loss.reduction == "mean"
-        ):
+        same = {"quadratic": QuadraticLoss, "hinge": HingeLoss}.get(self.cost_name)
+        if loss is not None and not (type(loss) is same and loss.reduction == "mean"):
             return None
         return LayeredStep(self, optimizer, regularization, record)
 
@@ -566,7 +598,7 @@ class Network(Module):
         with ``backprop.fit`` trains both. With the quadratic cost, ``nn.QuadraticLoss`` on its
         output equals ``cost``; Nielsen's cross-entropy equals ``nn.BCELoss(reduction="sum")``
         divided by the number of examples; the log-likelihood equals ``nn.CrossEntropyLoss`` on
-        the scores z^L, i.e. without the final Softmax.
+        the scores z^L, i.e. without the final Softmax; the hinge equals ``nn.HingeLoss``.
         """
         layers: list[Module] = []
         for W, b, g in zip(self.weights, self.biases, self._graph, strict=True):
@@ -603,6 +635,7 @@ class Network(Module):
         net = cls(
             sizes,
             activation=names[0],
+            output=None if cost == "log_likelihood" else names[0],
             cost=cost,
             init="zeros",
             dtype=layers[0].weight.data.dtype,

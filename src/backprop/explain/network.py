@@ -4,8 +4,9 @@ every quantity of the four equations per layer, and its table.
 The forward pass z^l = w^l a^{l-1} + b^l, a^l = g(z^l) (g the hidden activation below the last
 layer, the output activation or the softmax in it), then the four equations:
 
-* BP1: δ^L = ∇_a C ⊙ g'(z^L), which is (a^L − y) ⊙ g'(z^L) for the quadratic cost and
-  a^L − y for the cross-entropy with a sigmoid output and the log-likelihood with a softmax output
+* BP1: δ^L = ∇_a C ⊙ g'(z^L), which is (a^L − y) ⊙ g'(z^L) for the quadratic cost,
+  a^L − y for the cross-entropy with a sigmoid output and the log-likelihood with a softmax output,
+  and −y [y a^L < 1] for the hinge max(0, 1 − y a^L) with a linear output (g' = 1)
 * BP2: δ^l = ((w^{l+1})^T δ^{l+1}) ⊙ g'(z^l), g the hidden activation
 * BP3: ∂C/∂b^l_j = δ^l_j
 * BP4: ∂C/∂w^l_jk = a^{l-1}_k δ^l_j
@@ -177,6 +178,11 @@ def _cost(cost: str, L: int) -> tuple[str, str]:
     """The cost C_x of one example, as text and LaTeX (see ``layered.Network``)."""
     if cost == "quadratic":
         return f"C = 1/2 ||y - a^{L}||^2", rf"C = \tfrac12 \|y - a^{{{L}}}\|^2"
+    if cost == "hinge":
+        return (
+            f"C = max(0, 1 - y a^{L}), y = +1 or -1",
+            rf"C = \max(0,\ 1 - y\, a^{{{L}}}),\ y = \pm 1",
+        )
     if cost == "cross_entropy":
         return (
             f"C = -sum_j [y_j ln a^{L}_j + (1 - y_j) ln(1 - a^{L}_j)]",
@@ -191,7 +197,8 @@ def _output_error(cost: str, g: Activation | None, L: int) -> tuple[str, str]:
     Quadratic cost: grad_a C = a^L - y, so delta^L = (a^L - y) (.) g'(z^L). Cross-entropy with a
     sigmoid output: sigma'(z^L) cancels against grad_a C, delta^L = a^L - y. Log-likelihood with
     a softmax output: delta^L = dC/dz^L = a^L - y (the softmax is no elementwise g, so BP1 is
-    written for z^L at once).
+    written for z^L at once). Hinge with a linear output: grad_a C is the subgradient of
+    max(0, 1 - y a^L), -y where y a^L < 1 and 0 elsewhere, and id'(z^L) = 1.
     """
     if g is None:
         return (
@@ -205,6 +212,11 @@ def _output_error(cost: str, g: Activation | None, L: int) -> tuple[str, str]:
         return (
             text + f"(a^{L} - y) (.) {prime}",
             tex + rf"(a^{{{L}}} - y) \odot {prime_tex}",
+        )
+    if cost == "hinge":
+        return (
+            text + f"-y [y a^{L} < 1] (hinge subgradient; {prime} = 1)",
+            tex + rf"-y\,[y\, a^{{{L}}} < 1]",
         )
     return text + f"a^{L} - y (cross-entropy)", tex + rf"a^{{{L}}} - y"
 

@@ -460,14 +460,48 @@ class NLLLoss(Loss):
 
 
 # ---------------------------------------------------------------------- hinge losses
+def sign_labels(y: Any, dtype: Any, who: str) -> xp.ndarray:
+    """Labels y = +1 or -1 of the two classes as the hinge takes them, in ``dtype``: labels
+    1/0 are accepted too, 0 read as -1; any other value raises ``ValueError`` naming it."""
+    raw = xp.asarray(y)
+    signs = xp.where(raw == 0, -1, raw).astype(dtype, copy=False)
+    bad = xp.abs(signs) != 1
+    if bad.any():
+        raise ValueError(
+            f"{who}: labels must be +1/-1 (or 1/0), got {raw.reshape(-1)[xp.argmax(bad)]}"
+        )
+    return signs
+
+
+def hinge(s: Any, y: Any) -> Any:
+    """Per element the hinge loss max(0, 1 - y s) of a score s with label y = +1 or -1, an array:
+    0 once the example is on its side of the boundary with margin 1 (y s >= 1), and growing
+    linearly with the violation. The lectures' "linear activation node + hinge loss" (seed 002),
+    ``HingeLoss`` and the textbook network's hinge cost C_x = max(0, 1 - y a^L)."""
+    out = 1 - y * s
+    xp.maximum(out, 0, out=out)
+    return out
+
+
+def hinge_subgradient(s: Any, y: Any) -> Any:
+    """Per element the subgradient of ``hinge`` in the score s, an array of s's dtype:
+
+        d max(0, 1 - y s) / ds = -y where y s < 1 (the margin is violated), else 0
+
+    (at the kink y s = 1 the subgradient 0 is used). ``HingeLoss``'s gradient and the textbook
+    network's grad_a C in BP1."""
+    return xp.where(y * s < 1, -y, 0).astype(s.dtype, copy=False)
+
+
 class HingeLoss(Loss):
     """Binary hinge loss on scores s (shape (B,) or (B, 1)) with labels y = +1 or -1:
 
         E = sum_i max(0, 1 - y_i s_i),   dE/ds_i = -y_i if y_i s_i < 1 else 0
 
-    (at y s = 1 exactly the subgradient 0 is used). Labels 0/1 are accepted too: 0 is read as -1,
-    so the two classes are {0, 1} or {-1, +1}; other values raise ``ValueError``. The target may
-    have shape (B,) or (B, 1). ``reduction="mean"`` divides by B.
+    (``hinge`` and ``hinge_subgradient``; at y s = 1 exactly the subgradient 0 is used). Labels
+    0/1 are accepted too: 0 is read as -1, so the two classes are {0, 1} or {-1, +1}; other
+    values raise ``ValueError`` (``sign_labels``). The target may have shape (B,) or (B, 1).
+    ``reduction="mean"`` divides by B.
     """
 
     targets = "signs"
@@ -486,20 +520,13 @@ class HingeLoss(Loss):
                 f"HingeLoss: target of shape {raw.shape} does not match output of shape "
                 f"{a.shape}; expected labels of shape ({a.shape[0]},) or ({a.shape[0]}, 1)"
             )
-        y = xp.asarray(raw, dtype=a.data.dtype).reshape(a.shape)
-        y = xp.where(y == 0, -1, y).astype(a.data.dtype, copy=False)
-        bad = xp.abs(y) != 1
-        if bad.any():
-            raise ValueError(
-                f"HingeLoss: labels must be +1/-1 (or 1/0), got {raw.reshape(-1)[xp.argmax(bad)]}"
-            )
-        margins = 1 - y * a.data
-        active = margins > 0
+        y = sign_labels(raw, a.data.dtype, "HingeLoss").reshape(a.shape)
+        s = a.data
         k = self._scale(a.shape[0])
-        value = k * float(margins[active].sum())
+        value = k * float(hinge(s, y).sum())
 
         def vjp(g: Any) -> tuple[Any]:
-            return (xp.where(active, -y, 0).astype(a.data.dtype, copy=False) * (k * g),)
+            return (hinge_subgradient(s, y) * (k * g),)
 
         return self._node(value, a, vjp, "hinge_loss")
 
@@ -665,9 +692,12 @@ __all__ = [
     "accuracy",
     "binary_cross_entropy_with_logits",
     "decision_threshold",
+    "hinge",
+    "hinge_subgradient",
     "log_likelihood",
     "loss_function",
     "predict_classes",
     "prepare_targets",
+    "sign_labels",
     "sum_of_squares",
 ]

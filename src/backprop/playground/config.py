@@ -48,6 +48,7 @@ LOSSES: dict[str, tuple[str, str, str | None]] = {
     "quadratic": ("quadratic C = 1/2 ||y - a^L||^2", "quadratic", None),
     "cross_entropy": ("binary cross-entropy (sigmoid output)", "cross_entropy", "sigmoid"),
     "softmax": ("softmax cross-entropy (log-likelihood)", "log_likelihood", "softmax"),
+    "hinge": ("hinge C = max(0, 1 - y a^L) (linear output, y = +-1)", "hinge", "identity"),
 }
 
 #: How the page names the initializers of ``nn.init`` (the lectures' and Nielsen's words).

@@ -1,11 +1,12 @@
 """What the page draws, as JSON: the numbers the engine computed for a session, never recomputed.
 
 After *Forward* the step record's a^l and z^l (and g'(z^l) from the activation table, the factor
-BP1 and BP2 multiply by); after *Backward* delta^l, the batch means dC/dw^l and dC/db^l (BP3,
-BP4) and each example's terms a^{x,l-1}_k delta^{x,l}_j (``StepRecord.example_grad_w``); after
-*Update* the weights before and after and the optimizer's state (momentum buffer, Adam's
-moments). Arrays are nested lists indexed [layer][example][neuron]; index 0 of a per-layer list
-is the input layer, which has no z, delta or weights (None).
+BP1 and BP2 multiply by; for the hinge each example's C_x); after *Backward* delta^l, the batch
+means dC/dw^l and dC/db^l (BP3, BP4) and each example's terms a^{x,l-1}_k delta^{x,l}_j
+(``StepRecord.example_grad_w``; for the hinge grad_a C_x, BP1's first factor); after *Update* the
+weights before and after and the optimizer's state (momentum buffer, Adam's moments). Arrays
+are nested lists indexed [layer][example][neuron]; index 0 of a per-layer list is the input
+layer, which has no z, delta or weights (None).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..activations import activation
 from ..layered import StepRecord
+from ..nn.losses import hinge, hinge_subgradient
 from .config import LOSSES
 from .session import Session
 
@@ -38,7 +40,7 @@ def _derivatives(session: Session, record: StepRecord) -> list[Any]:
     L = len(net.weights)
     out: list[Any] = [None]
     for l in range(1, L + 1):
-        if l == L and net.cost_name != "quadratic":
+        if l == L and net.cost_name in ("cross_entropy", "log_likelihood"):
             out.append(None)
             continue
         row = activation(net.output if l == L else net.activation)
@@ -61,7 +63,10 @@ def _batch(session: Session, example: int) -> dict[str, Any]:
         "z_mean": _means(record.z),
         "derivative": _derivatives(session, record),
     }
-    if session.phase in ("backward", "update"):
+    backward = session.phase in ("backward", "update")
+    if session.net.cost_name == "hinge":
+        batch.update(_hinge(record, backward))
+    if backward:
         params = session.totals
         batch.update(
             delta=_lists(record.delta),
@@ -79,6 +84,17 @@ def _batch(session: Session, example: int) -> dict[str, Any]:
             },
         )
     return batch
+
+
+def _hinge(record: StepRecord, backward: bool) -> dict[str, Any]:
+    """The hinge's pieces of the output layer, by the loss module's own functions on the record's
+    a^L and y: each example's C_x = max(0, 1 - y a^L) (whose mean is the batch cost) and, after
+    Backward, grad_a C_x = -y where y a^L < 1, else 0 (BP1's first factor)."""
+    a_L, y = record.a[-1], record.y
+    out: dict[str, Any] = {"cost_x": hinge(a_L, y).tolist()}
+    if backward:
+        out["grad_a"] = hinge_subgradient(a_L, y).tolist()
+    return out
 
 
 def _update(session: Session) -> dict[str, Any]:

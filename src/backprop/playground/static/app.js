@@ -194,10 +194,14 @@ function drawEquation(view) {
       inputs: batch.a[l - 1][x], bias: view.update ? update.b_before[l][j] : view.biases[l][j],
       z: batch.z[l][x][j], a: batch.a[l][x][j], title: options.activations[name]?.title || name,
     });
+    if (l === L && view.cost === "hinge") {
+      html += E.hingeCost(L, j, { a: batch.a[L][x][j], y: batch.y[x][j], cost: batch.cost_x[x][j] });
+    }
     if (backward && l === L) {
       html += E.bp1(L, j, {
         cost: view.cost, a: batch.a[L][x][j], y: batch.y[x][j], delta: batch.delta[L][x][j],
         derivative: batch.derivative[L] ? batch.derivative[L][x][j] : null, derivativeText: derivativeText(L),
+        gradA: batch.grad_a ? batch.grad_a[x][j] : null,
       });
     } else if (backward) {
       const weightsNext = (view.update ? update.w_before : view.weights)[l + 1];

@@ -57,9 +57,32 @@ export function forward(l, j, { weights, inputs, bias, z, a, title }) {
   );
 }
 
-/** BP1: delta^L_j = dC/da^L_j g'(z^L_j); cross-entropy and log-likelihood: delta^L_j = a^L_j - y_j. */
-export function bp1(L, j, { cost, a, y, derivative, delta: d, derivativeText }) {
+/** The hinge loss of one example: C_x = max(0, 1 - y a^L_j), labels y = +1 or -1. */
+export function hingeCost(L, j, { a, y, cost }) {
   const J = j + 1;
+  return (
+    p("Hinge loss of this example (labels y = \u00b11): zero once y a \u2265 1, the margin") +
+    math(ss("C", "", "x"), eq, mi("max"), mo("("), mn0(), mo(","), mn1(), mo(MINUS), ss("y", "", J),
+      act(L, J), mo(")"), eq, mi("max"), mo("("), mn0(), mo(","), mn1(), mo(MINUS), n(y), times, n(a),
+      mo(")"), eq, n(cost))
+  );
+}
+
+/** BP1: delta^L_j = dC/da^L_j g'(z^L_j); cross-entropy and log-likelihood: delta^L_j = a^L_j - y_j;
+ * hinge: dC/da^L_j = -y_j where y_j a^L_j < 1, else 0 (its subgradient). */
+export function bp1(L, j, { cost, a, y, derivative, delta: d, derivativeText, gradA }) {
+  const J = j + 1;
+  if (cost === "hinge") {
+    const inside = Number(gradA) !== 0;
+    return (
+      p(`BP1, hinge loss (\u2202C/\u2202a = \u2212y where y a &lt; 1, else 0); ${derivativeText}`) +
+      math(delta(L, J), eq, partial("<mi>C</mi>", act(L, J)), gprime(zz(L, J)), eq,
+        mo("("), mo(MINUS), ss("y", "", J), mo("["), ss("y", "", J), act(L, J), mo("&lt;"), mn1(),
+        mo("]"), mo(")"), gprime(zz(L, J)), eq, n(gradA), times, n(derivative), eq, n(d)) +
+      math(text(inside ? "inside the margin:" : "beyond the margin:"), mo("\u2003"), ss("y", "", J), act(L, J),
+        eq, n(y), times, n(a), mo(inside ? "&lt;" : "\u2265"), mn1())
+    );
+  }
   if (cost !== "quadratic") {
     return (
       p(`BP1 with the ${cost === "log_likelihood" ? "log-likelihood (softmax)" : "cross-entropy"} cost: g\u2032(z) cancels.`) +
@@ -151,6 +174,10 @@ export function update(symbol, { rule, lr, before, after, grad, v, m, beta1, bet
 
 function mn1() {
   return "<mn>1</mn>";
+}
+
+function mn0() {
+  return "<mn>0</mn>";
 }
 
 /** Symbols for the update rule's left-hand side. */
