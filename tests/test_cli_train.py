@@ -319,11 +319,11 @@ def test_train_runs_in_a_thread_of_its_own(tmp_path, no_boundaries):
     assert codes == [0] and (tmp_path / "model.npz").is_file()
 
 
-@pytest.mark.parametrize(("output", "rule"), [("sigmoid", "> 0.5,"), ("tanh", "> 0,")])
-def test_evaluate_reads_a_textbook_network_s_output_layer(capsys, tmp_path, output, rule):
+@pytest.mark.parametrize(("cost", "rule"), [("quadratic", "> 0.5,"), ("hinge", "> 0,")])
+def test_evaluate_reads_a_textbook_network_by_its_own_threshold(capsys, tmp_path, cost, rule):
     from backprop.layered import Network
 
-    net = Network([2, 3, 1], activation="tanh", output=output, seed=0)
+    net = Network([2, 3, 1], activation="tanh", cost=cost, seed=0)
     bp.save(net, tmp_path / "net.npz")
     code, stdout, err = run_main(capsys, "evaluate", tmp_path / "net.npz", "--data", "xor")
     assert code == 0, err

@@ -219,17 +219,24 @@ def _network(sizes: list[int], activation: str, output: str, **options: Any) -> 
     )
 
 
-def output_activation(model: Any) -> str:
-    """The output activation a model's architecture ends with: "sigmoid", "softmax" or "none"
-    (anything else, e.g. a textbook network's tanh output layer, is read as a score)."""
-    from ..activations import activation
+def prediction_threshold(model: Any, loss: Any) -> float:
+    """The threshold a single output of ``model`` is read at: a textbook network states its own
+    (``layered.Network.threshold``, from its cost and output layer); any other model's comes
+    from ``decision_threshold`` given ``loss`` (None if the file names none) and the output
+    activation its architecture ends with."""
     from ..layered import Network
+    from ..nn.losses import decision_threshold
+
+    if isinstance(model, Network):
+        return float(model.threshold)
+    return decision_threshold(loss, output_activation(model))
+
+
+def output_activation(model: Any) -> str:
+    """The output activation a model's architecture ends with: "sigmoid", "softmax" or "none"."""
     from ..nn.activations import Sigmoid, Softmax
     from ..nn.layers import Sequential
 
-    if isinstance(model, Network):
-        name = model.output if model.output == "softmax" else activation(model.output).name
-        return name if name in ("sigmoid", "softmax") else "none"
     last = model[len(model) - 1] if isinstance(model, Sequential) and len(model) else model
     if isinstance(last, Sigmoid):
         return "sigmoid"
@@ -507,7 +514,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..data import load
     from ..data.catalog import class_names
     from ..errors import ModelFileError
-    from ..nn.losses import decision_threshold, loss_function, predict_classes
+    from ..nn.losses import loss_function, predict_classes
     from ..viz import confusion_matrix, format_confusion_matrix
 
     model = io.load(args.model)
@@ -516,8 +523,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         loss = None if saved is None else loss_function(saved)
     except (TypeError, ValueError) as exc:
         raise ModelFileError(f"{args.model}: the saved loss {saved!r} is unusable: {exc}") from None
-    output = output_activation(model)
-    threshold = decision_threshold(loss, output)
+    threshold = prediction_threshold(model, loss)
     data = load(args.data, seed=args.seed)
     scores = _outputs(model, data.X_test)
     predicted = predict_classes(scores, threshold)
