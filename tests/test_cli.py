@@ -52,7 +52,8 @@ def test_train_writes_model_history_and_reports_accuracy(trained):
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == 60 and history["stop_reason"] == "epochs"
     header = (out / "history.csv").read_text().splitlines()[0]
-    assert header == "epoch,loss,val_loss,val_accuracy,lr"
+    assert header == "epoch,loss,accuracy,val_loss,val_accuracy,lr"  # training accuracy too
+    assert len(history["accuracy"]) == 60 and history["accuracy"][-1] >= 0.9
     assert (out / "loss.png").read_bytes().startswith(b"\x89PNG")
 
 

@@ -4,8 +4,6 @@ export to ONNX and PyTorch."""
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -29,6 +27,24 @@ EPILOG_MAIN = """examples:
 
 class UsageError(Exception):
     """A mistake on the command line: one line on stderr, exit code 2."""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """The examples' line breaks kept, and every option's default shown after its help."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = not (action.default is None or action.default is False)
+        shown = shown and action.default is not argparse.SUPPRESS
+        if shown and "%(default)" not in text and "(default:" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Lines broken between words only: never inside fashion-mnist or backprop-out/train."""
+        import textwrap
+
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,88 +132,6 @@ def _load_data(name: str, seed: int) -> Any:
     from .data import load
 
     return load(name, seed=seed)
-
-
-def _check_width(sizes: list[int], n_features: int, n_classes: int, data: str) -> None:
-    if sizes[0] != n_features:
-        raise UsageError(
-            f"--layers starts with {sizes[0]} inputs but {data} has {n_features} features"
-        )
-    if sizes[-1] not in (n_classes, 1) or (sizes[-1] == 1 and n_classes > 2):
-        raise UsageError(
-            f"--layers ends with {sizes[-1]} outputs but {data} has {n_classes} classes"
-        )
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from . import io, optim
-    from .nn import mlp
-    from .nn.losses import loss_function
-    from .rng import manual_seed
-    from .train import fit
-    from .viz import plot_history
-
-    out = _out_folder(args.out)
-    if args.layers:
-        _check_network_size(args.layers, np.dtype(np.float32).itemsize, "--layers")
-    data = _load_data(args.data, args.seed)
-    sizes = args.layers or [data.X_train.shape[1], 30, data.n_classes]
-    _check_width(sizes, data.X_train.shape[1], data.n_classes, args.data)
-    manual_seed(args.seed)
-    model = mlp(sizes, activation=args.activation, seed=args.seed)
-    loss = loss_function(args.loss)
-    if args.optimizer == "sgd":
-        optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    else:
-        optimizer = optim.Adam(model.parameters(), lr=args.lr)
-    history = fit(
-        model,
-        data.X_train,
-        data.y_train,
-        loss=loss,
-        optimizer=optimizer,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        tol=args.tol,
-        validation=(data.X_test, data.y_test),
-        seed=args.seed,
-        progress=None if args.progress is None else args.progress == "on",
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    io.save(model, out / "model.npz")
-    (out / "history.json").write_text(json.dumps(history.to_dict(), indent=2))
-    rows = history.rows()
-    with open(out / "history.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    plot_history(history, out / "loss.png")
-    print(model)
-    print(
-        f"stopped after {history.epochs_run} epochs ({history.stop_reason}) in "
-        f"{history.seconds:.1f} s; final training cost {history.loss[-1]:.4f}"
-    )
-    if history.val_accuracy:
-        print(f"test accuracy {history.val_accuracy[-1]:.2%}")
-    print(f"wrote {out / 'model.npz'}, history.json, history.csv and loss.png in {out}")
-    return 0
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from . import io
-    from .tensor import Tensor, no_grad
-    from .viz import confusion_matrix, format_confusion_matrix
-
-    model = io.load(args.model)
-    data = _load_data(args.data, args.seed)
-    with no_grad():
-        scores = model(Tensor(data.X_test.astype(model.parameters()[0].data.dtype))).data
-    predicted = scores.argmax(axis=1) if scores.shape[1] > 1 else (scores[:, 0] > 0).astype(int)
-    accuracy = float(np.mean(predicted == data.y_test))
-    print(f"{args.model}: {accuracy:.2%} of {len(data.y_test)} test examples of {args.data}")
-    cm = confusion_matrix(data.y_test, predicted, n_classes=data.n_classes)
-    print(format_confusion_matrix(cm))
-    return 0
 
 
 def _parse_values(text: str) -> dict[str, float]:
@@ -343,80 +277,53 @@ def build_parser() -> argparse.ArgumentParser:
         prog="backprop",
         description="Neural networks and backpropagation, real, fast and transparent.",
         epilog=EPILOG_MAIN,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"backprop {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    raw = argparse.RawDescriptionHelpFormatter
+    formatter = _HelpFormatter
 
     demo = sub.add_parser(
         "demo",
         help="run the main demo or one of the lectures' examples",
-        formatter_class=raw,
+        formatter_class=formatter,
         epilog="examples:\n  backprop demo\n  backprop demo --list\n  backprop demo graph\n"
         "  backprop demo nielsen --epochs 5\n  backprop demo --data fashion-mnist --out out/",
     )
     demo.add_argument("name", nargs="?", default="mnist", help="which demo (see --list)")
     demo.add_argument("--list", action="store_true", help="list the demos and exit")
     demo.add_argument("--out", default="backprop-out", help="folder for pictures and models")
-    demo.add_argument("--data", default=None, help="dataset for the main demo (mnist-5k)")
-    demo.add_argument("--epochs", type=_positive_int, default=None, help="override epochs")
+    demo.add_argument(
+        "--data", default=None, help="dataset of images for the main demo (default: mnist-5k)"
+    )
+    demo.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="override the demo's epochs (default: the demo's own)",
+    )
     demo.set_defaults(func=cmd_demo)
 
-    train = sub.add_parser(
-        "train",
-        help="train an MLP and save the model and its history",
-        formatter_class=raw,
-        epilog="examples:\n"
-        "  backprop train --data xor --layers 2,4,2 --activation tanh --epochs 300 --out runs/xor\n"
-        "  backprop train --data mnist-5k --layers 784,100,10 --lr 0.1 --batch-size 64\n"
-        "  backprop train --data fashion-mnist --layers 784,100,10 --optimizer adam --lr 1e-3\n"
-        "  backprop train --data idx:/path/to/mnist --layers 784,30,10 --loss quadratic "
-        "--activation sigmoid --lr 3",
-    )
-    from .activations import NAMES as ACTIVATION_NAMES
+    from .commands.train import add_parsers
+
+    add_parsers(sub, formatter)
     from .data import DATASETS
-
-    train.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
-    train.add_argument("--layers", type=_parse_layers, help="sizes, e.g. 784,100,10")
-    train.add_argument("--activation", default="relu", choices=ACTIVATION_NAMES)
-    train.add_argument(
-        "--loss",
-        default="cross_entropy",
-        choices=["cross_entropy", "quadratic", "mse", "multi_margin"],
-    )
-    train.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
-    train.add_argument("--lr", type=_positive_float, default=0.1, help="learning rate eta")
-    train.add_argument("--momentum", type=float, default=0.0)
-    train.add_argument("--epochs", type=_positive_int, default=10)
-    train.add_argument("--batch-size", type=_positive_int, default=32)
-    train.add_argument("--tol", type=_positive_float, default=None, help="stop at |C-C'| < tol")
-    train.add_argument("--seed", type=_seed, default=0)
-    train.add_argument("--out", default="backprop-out/train")
-    train.add_argument("--progress", choices=["on", "off"], default=None)
-    train.set_defaults(func=cmd_train)
-
-    evaluate = sub.add_parser(
-        "evaluate",
-        help="test accuracy and confusion matrix of a saved model",
-        formatter_class=raw,
-        epilog="example:\n  backprop evaluate runs/mnist/model.npz --data mnist-5k",
-    )
-    evaluate.add_argument("model", help="a file written by backprop train / backprop.save")
-    evaluate.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
-    evaluate.add_argument("--seed", type=_seed, default=0, help="seed of the train/test split")
-    evaluate.set_defaults(func=cmd_evaluate)
 
     explain = sub.add_parser(
         "explain",
         help="forward and backward values of a small expression or network, as a table",
-        formatter_class=raw,
+        formatter_class=formatter,
         epilog="examples:\n  backprop explain\n"
         '  backprop explain "(x + y) * z" --values x=1,y=-3,z=4 --format latex\n'
         '  backprop explain "x * x + x" --values x=3 --format latex --standalone > graph.tex\n'
         '  backprop explain "tanh(w * x + b)" --values w=0.5,x=2,b=-1\n'
         "  backprop explain --network 2,2,1 --input 1,0 --target 1",
     )
-    explain.add_argument("expression", nargs="?", default="(x + y) * z")
+    explain.add_argument(
+        "expression", nargs="?", default="(x + y) * z", help="an expression of named values"
+    )
     explain.add_argument("--values", default="x=1,y=-3,z=4", help="e.g. x=1,y=-3,z=4")
     explain.add_argument(
         "--format",
@@ -430,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --format latex: a complete document for pdflatex, not a fragment",
     )
     explain.add_argument("--network", type=_parse_layers, help="a layered network, e.g. 2,2,1")
+    from .activations import NAMES as ACTIVATION_NAMES
     from .layered import COSTS, OUTPUTS
 
     explain.add_argument(
@@ -457,42 +365,42 @@ def build_parser() -> argparse.ArgumentParser:
         type=lambda s: [float(v) for v in s.split(",")],
         help="--network: its target y (default: class 0 one-hot, 1,0,...)",
     )
-    explain.add_argument("--seed", type=_seed, default=0)
+    explain.add_argument("--seed", type=_seed, default=0, help="--network: its weights")
     explain.set_defaults(func=cmd_explain)
 
     check = sub.add_parser(
         "gradcheck",
         help="compare a saved model's backprop gradients with finite differences",
-        formatter_class=raw,
+        formatter_class=formatter,
         epilog="example:\n  backprop gradcheck runs/mnist/model.npz --data mnist-5k",
     )
-    check.add_argument("model")
+    check.add_argument("model", help="a file written by backprop train / backprop.save")
     check.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
-    check.add_argument("--loss", default="cross_entropy")
+    check.add_argument(
+        "--loss", default="cross_entropy", help="the cost whose gradients are checked"
+    )
     check.add_argument("--samples", type=_positive_int, default=8, help="examples in the batch")
     check.add_argument(
         "--elements", type=_positive_int, default=20, help="elements checked per parameter"
     )
-    check.add_argument("--seed", type=_seed, default=0)
+    check.add_argument("--seed", type=_seed, default=0, help="which examples")
     check.set_defaults(func=cmd_gradcheck)
 
     playground = sub.add_parser(
         "playground",
         help="watch backpropagation step by step in your browser (a local server)",
-        formatter_class=raw,
+        formatter_class=formatter,
         epilog="examples:\n  backprop playground\n  backprop playground --port 8000 --no-browser",
     )
-    playground.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    playground.add_argument(
-        "--port", type=int, default=0, help="port to listen on (default: a free one)"
-    )
+    playground.add_argument("--host", default="127.0.0.1", help="address to bind")
+    playground.add_argument("--port", type=int, default=0, help="port to listen on; 0 = a free one")
     playground.add_argument("--no-browser", action="store_true", help="do not open a browser")
     playground.set_defaults(func=cmd_playground)
 
     notebooks = sub.add_parser(
         "notebooks",
         help="copy the course notebooks (one per lecture, with exercises) into a folder",
-        formatter_class=raw,
+        formatter_class=formatter,
         epilog="examples:\n  backprop notebooks class/\n  backprop notebooks --solutions answers/",
     )
     notebooks.add_argument("dir", help="folder to copy them into (created if needed)")
@@ -505,12 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser(
         "export",
         help="write a saved model as an ONNX file or a PyTorch state_dict",
-        formatter_class=raw,
+        formatter_class=formatter,
         epilog="examples:\n  backprop export runs/mnist/model.npz --format onnx --out mnist.onnx\n"
         "  backprop export runs/mnist/model.npz --format torch --out mnist.pt",
     )
     export.add_argument("model", help="a file written by backprop train / backprop.save")
-    export.add_argument("--format", required=True, choices=["onnx", "torch"])
+    export.add_argument(
+        "--format", required=True, choices=["onnx", "torch"], help="the file's kind"
+    )
     export.add_argument("--out", required=True, help="the file to write (must not exist)")
     export.set_defaults(func=cmd_export)
     return parser

@@ -10,7 +10,9 @@ A model or checkpoint is ONE NumPy ``.npz`` file: a zip archive of ``.npy`` arra
       {"format": "backprop-model", "version": 1,
        "architecture": model.config(),          # e.g. {"type": "Sequential", "layers": [...]}
        "parameters": ["layers.0.weight", ...],  # model.named_parameters() order
-       "dtypes": {"layers.0.weight": "float32", ...}}
+       "dtypes": {"layers.0.weight": "float32", ...},
+       "extra": {...}}                          # optional: save(..., extra=) (JSON), e.g. the
+                                                # loss a model was trained with (backprop train)
 
   A checkpoint has ``"format": "backprop-checkpoint"`` and adds ``"epoch"``, ``"rng_state"``,
   ``"extra"``, ``"optimizer"`` (``{"type", "hyper", "step", "buffers": [buffer names]}`` or
@@ -63,7 +65,14 @@ from .nn.activations import MODULES, Softmax
 from .nn.layers import Linear, Sequential
 from .nn.module import Module
 
-__all__ = ["load", "load_checkpoint", "register_module", "save", "save_checkpoint"]
+__all__ = [
+    "load",
+    "load_checkpoint",
+    "load_extra",
+    "register_module",
+    "save",
+    "save_checkpoint",
+]
 
 StrPath = str | os.PathLike[str]
 
@@ -144,15 +153,21 @@ register_module(
 
 
 # ---------------------------------------------------------------------------------- saving
-def save(model: Module, path: StrPath) -> None:
+def save(model: Module, path: StrPath, *, extra: dict[str, Any] | None = None) -> None:
     """Write ``model`` (architecture and parameters) to ``path`` as one ``.npz`` file, atomically.
 
     ``path`` is used exactly as given (no ``.npz`` is appended); its folder must exist. An
     existing file at ``path`` is replaced only once the new one is completely on disk.
-    ``load(path)`` gives back a model that computes bit-identical outputs.
+    ``load(path)`` gives back a model that computes bit-identical outputs. ``extra``, JSON-able
+    data about the model (``backprop train`` stores the loss it trained with), comes back from
+    :func:`load_extra`.
     """
     _check_module(model, "save")
+    if extra is not None and not isinstance(extra, dict):
+        raise TypeError(f"save: extra must be a dict or None, got {extra!r}")
     metadata, arrays = _model_payload(model, MODEL_FORMAT)
+    if extra is not None:
+        metadata["extra"] = extra
     _write_atomically(path, metadata, arrays)
 
 
@@ -392,6 +407,13 @@ def load(path: StrPath) -> Module:
     return model
 
 
+def load_extra(path: StrPath) -> dict[str, Any] | None:
+    """The ``extra`` data saved with a model (``save(..., extra=)``) or a checkpoint, or None
+    when it has none; only the metadata is read. Raises ModelFileError as :func:`load` does."""
+    with Archive(path) as archive:
+        return _read_metadata(archive, (MODEL_FORMAT, CHECKPOINT_FORMAT)).get("extra")
+
+
 def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict[str, Any]:
     """Restore a checkpoint written by :func:`save_checkpoint` into ``model`` and ``optimizer``.
 
@@ -416,11 +438,10 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
         epoch = metadata.get("epoch")
         if isinstance(epoch, bool) or not isinstance(epoch, int):
             raise ModelFileError(f"{where}: metadata field 'epoch' is missing or not an integer")
-        info = {"epoch": epoch}
-        for key in ("rng_state", "extra"):
-            info[key] = metadata.get(key)
-            if info[key] is not None and not isinstance(info[key], dict):
-                raise ModelFileError(f"{where}: metadata field {key!r} is not an object or null")
+        info = {"epoch": epoch, "extra": metadata.get("extra")}
+        rng_state = info["rng_state"] = metadata.get("rng_state")
+        if rng_state is not None and not isinstance(rng_state, dict):
+            raise ModelFileError(f"{where}: metadata field 'rng_state' is not an object or null")
         optimizer_state = (
             None if optimizer is None else _read_optimizer(archive, metadata, optimizer)
         )
@@ -496,6 +517,9 @@ def _read_metadata(archive: Archive, formats: tuple[str, ...]) -> dict[str, Any]
         raise ModelFileError(f"{where}: metadata field 'dtypes' is not an object")
     if "architecture" not in metadata:
         raise ModelFileError(f"{where}: metadata field 'architecture' is missing")
+    extra = metadata.get("extra")
+    if extra is not None and not isinstance(extra, dict):
+        raise ModelFileError(f"{where}: metadata field 'extra' is not an object or null")
     return metadata
 
 

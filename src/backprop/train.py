@@ -49,10 +49,12 @@ class History:
 
     ``loss[k]`` is the mean of the mini-batch costs of epoch k+1 (weighted by batch size), the C of
     the convergence test. A run stopped within an epoch (a step callback, ``stop``) records that
-    epoch's mean over the steps it ran, ``steps_in_last_epoch`` of them.
+    epoch's mean over the steps it ran, ``steps_in_last_epoch`` of them. ``accuracy`` is the
+    training set's accuracy at the end of each epoch, recorded when ``fit(train_accuracy=True)``.
     """
 
     loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
@@ -65,6 +67,7 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         return {
             "loss": self.loss,
+            "accuracy": self.accuracy,
             "val_loss": self.val_loss,
             "val_accuracy": self.val_accuracy,
             "lr": self.lr,
@@ -82,6 +85,8 @@ class History:
     def stopped_because(self) -> str:
         """Why training stopped, in words: "it ran all 10 epochs it was given", ..."""
         if self.stop_reason == "epochs":
+            if self.epochs_run == 1:
+                return "it ran the 1 epoch it was given"
             return f"it ran all {self.epochs_run} epochs it was given"
         if self.stop_reason == "tol":
             return "the cost converged: |C - C_prev| < tol"
@@ -102,6 +107,7 @@ class History:
             k: v
             for k, v in (
                 ("loss", self.loss),
+                ("accuracy", self.accuracy),
                 ("val_loss", self.val_loss),
                 ("val_accuracy", self.val_accuracy),
                 ("lr", self.lr),
@@ -253,7 +259,10 @@ def fit(
     regularization: Callable[[Module], Tensor] | None = None,
     scheduler: Any = None,
     checkpoint: str | Path | None = None,
+    checkpoint_every: int = 1,
     resume: bool = False,
+    threshold: float | None = None,
+    train_accuracy: bool = False,
 ) -> History:
     """Train ``model`` on (X, y) and return its ``History``.
 
@@ -276,12 +285,18 @@ def fit(
     progress : a tqdm bar (epoch, loss, speed); None = only when stderr is a terminal.
     regularization : ``nn.L1(lmbda)`` / ``nn.L2(lmbda)``, added as lambda * Omega(theta) (ERM).
     scheduler : a learning-rate schedule whose ``step()`` runs after every epoch.
-    checkpoint : a file rewritten (atomically) after every epoch with the model, the optimizer
-        state, the epoch, the shuffling generator's state and the history.
+    checkpoint : a file rewritten (atomically) after every ``checkpoint_every``-th epoch (and
+        the last) with the model, the optimizer state, the epoch, the shuffling generator's state
+        and the history. An epoch cut short by ``stop`` is not written: the file keeps the last
+        whole epoch, from which a resumed run continues exactly.
     resume : continue from ``checkpoint`` if it exists; with the same arguments and an integer
         ``seed`` the result equals an uninterrupted run, early stopping included (the checkpoint
         holds the best weights so far). A checkpoint of a run that had stopped (early stopping,
         ``tol``, a callback) trains no further epochs.
+    threshold : how a single output becomes a class in the accuracies (class 1 where output >
+        threshold); None = the step's own, its loss's ``threshold``.
+    train_accuracy : also record the training set's accuracy after every epoch
+        (``History.accuracy``; one forward pass over the training set per epoch).
 
     Targets are converted once, as the loss takes them (``Loss.prepare_targets``: class labels
     become one-hot rows for the quadratic cost with 10 outputs, Nielsen's MNIST set-up). Bad
@@ -312,9 +327,15 @@ def fit(
         raise ValueError(f"fit: tol must be positive, got {tol!r}")
     if patience is not None and (not _is_integer(patience) or patience < 1):
         raise ValueError(f"fit: patience must be a positive integer, got {patience!r}")
+    if not _is_integer(checkpoint_every) or checkpoint_every < 1:
+        raise ValueError(
+            f"fit: checkpoint_every must be a positive integer, got {checkpoint_every!r}"
+        )
     if not math.isfinite(float(optimizer.lr)) or optimizer.lr <= 0:
         raise ValueError(f"fit: the learning rate must be positive, got {optimizer.lr!r}")
     trainer = training_step(model, loss, optimizer, regularization)
+    if threshold is None:
+        threshold = trainer.threshold
 
     dtype = _model_dtype(model)
     X = check_inputs(X, dtype, "fit")
@@ -427,10 +448,17 @@ def fit(
                 history.epochs_run = epoch
                 history.steps_in_last_epoch = steps
                 logs = {"epoch": epoch, "loss": train_cost}
+                if train_accuracy:
+                    model.eval()
+                    train_acc = accuracy(trainer.evaluate(X, y_all)[1], y_all, threshold)
+                    model.train()
+                    if train_acc is not None:
+                        history.accuracy.append(train_acc)
+                        logs["accuracy"] = train_acc
                 if X_val is not None:
                     model.eval()
                     val_cost, val_out = trainer.evaluate(X_val, y_val)
-                    val_acc = accuracy(val_out, y_val, trainer.threshold)
+                    val_acc = accuracy(val_out, y_val, threshold)
                     model.train()
                     history.val_loss.append(val_cost)
                     logs["val_loss"] = val_cost
@@ -456,7 +484,9 @@ def fit(
                 elif tol is not None and len(history.loss) > 1:
                     if abs(history.loss[-1] - history.loss[-2]) < tol:
                         history.stop_reason = "tol"
-                if checkpoint is not None:  # written last: it holds the whole epoch's outcome
+                due = epoch % checkpoint_every == 0 or epoch == epochs or history.stop_reason
+                if checkpoint is not None and due and history.stop_reason != "stop_requested":
+                    # written last: it holds the whole epoch's outcome
                     extra = {"history": history.to_dict()}
                     if scheduler is not None:
                         extra["scheduler"] = scheduler.state_dict()

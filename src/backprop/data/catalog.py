@@ -9,7 +9,7 @@ import numpy as np
 
 from .idx import load_mnist
 from .preprocessing import train_test_split
-from .real import digits_8x8, fashion_mnist, mnist_5k
+from .real import FASHION_MNIST_CLASSES, digits_8x8, fashion_mnist, mnist_5k
 from .toy import moons, spirals, xor_quadrants
 
 DATASETS = ("xor", "moons", "spirals", "digits", "mnist-5k", "fashion-mnist", "idx:PATH")
@@ -32,6 +32,14 @@ def check_images(name: str, who: str) -> None:
             f"{who} needs a dataset of images, and {name!r} {problem}; use one of "
             f"{', '.join(IMAGE_SHAPES)} or idx:FOLDER"
         )
+
+
+def class_names(name: str, n_classes: int) -> tuple[str, ...]:
+    """What each class of dataset ``name`` is called, indexed by label: Fashion-MNIST's
+    garments (T-shirt/top, Trouser, ...), else the label itself ("0", "1", ...)."""
+    if name == "fashion-mnist":
+        return FASHION_MNIST_CLASSES
+    return tuple(str(label) for label in range(n_classes))
 
 
 class Dataset(NamedTuple):

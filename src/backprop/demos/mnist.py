@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import io, optim
 from ..data import load
-from ..data.catalog import check_images
+from ..data.catalog import check_images, class_names
 from ..nn import CrossEntropyLoss, mlp
 from ..rng import manual_seed
 from ..tensor import Tensor, no_grad
@@ -60,8 +60,9 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         f"{history.seconds:.1f} s: test accuracy {accuracy:.2%}\n"
     )
     cm = confusion_matrix(dataset.y_test, predicted, n_classes=dataset.n_classes)
-    print("confusion matrix (rows: true digit, columns: predicted)")
-    print(format_confusion_matrix(cm))
+    names = class_names(name, dataset.n_classes)
+    print("confusion matrix (rows: true class, columns: predicted)")
+    print(format_confusion_matrix(cm, labels=names))
     shape = dataset.image_shape
     io.save(model, out / "model.npz")
     written = [
@@ -69,9 +70,14 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
         plot_history(history, out / "loss.png"),
         plot_hidden_units(model[0].weight.data, out / "hidden_units.png", shape=shape),
         plot_misclassified(
-            dataset.X_test, dataset.y_test, predicted, out / "misclassified.png", shape=shape
+            dataset.X_test,
+            dataset.y_test,
+            predicted,
+            out / "misclassified.png",
+            shape=shape,
+            labels=names,
         ),
-        plot_confusion_matrix(dataset.y_test, predicted, out / "confusion.png"),
+        plot_confusion_matrix(dataset.y_test, predicted, out / "confusion.png", labels=names),
     ]
     print(f"\nwrote {', '.join(Path(p).name for p in written)} to {out}/")
     return {"accuracy": accuracy, "history": history, "files": written}

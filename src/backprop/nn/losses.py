@@ -588,6 +588,35 @@ def predict_classes(output: Any, threshold: float | None) -> xp.ndarray | None:
     return (output.reshape(-1) > threshold).astype(xp.int64)
 
 
+#: The output activations a classifier's last layer may have, for ``decision_threshold``.
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "none")
+
+
+def decision_threshold(loss: Loss | None, output_activation: str = "none") -> float:
+    """How a single output of a classifier trained with ``loss`` becomes a class (class 1 where
+    output > this), given the network's output activation (one of ``OUTPUT_ACTIVATIONS``).
+
+    A probability, from a sigmoid output, is read at 0.5; so is the output of a squared error
+    fitted to the labels 0 and 1 (the midpoint between them); a score without an output
+    activation is read at its loss's own threshold (0 for ``BCEWithLogitsLoss`` and
+    ``HingeLoss``, 0.5 for ``BCELoss``). Several outputs are read by argmax whatever this says
+    (``predict_classes``). ``backprop train`` and ``backprop evaluate`` both read a model this
+    way, from the loss and output activation saved in its file. Without a loss (a model saved
+    by ``backprop.save`` alone) a single output is a probability after a sigmoid, else a score
+    read at 0.
+    """
+    if output_activation not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"unknown output activation {output_activation!r}; choose one of "
+            f"{', '.join(OUTPUT_ACTIVATIONS)}"
+        )
+    if output_activation == "sigmoid":
+        return 0.5
+    if loss is None:
+        return 0.0
+    return 0.5 if loss.threshold is None else loss.threshold
+
+
 def accuracy(output: Any, target: Any, threshold: float | None) -> float | None:
     """The fraction of examples classified correctly; the library's one accuracy.
 
@@ -659,8 +688,10 @@ __all__ = [
     "QuadraticLoss",
     "SumOfSquaresLoss",
     "TARGETS",
+    "OUTPUT_ACTIVATIONS",
     "accuracy",
     "binary_cross_entropy_with_logits",
+    "decision_threshold",
     "hinge",
     "hinge_subgradient",
     "log_likelihood",

@@ -40,9 +40,10 @@ _SERIES = {
 }
 
 
-def _history_series(history: Any) -> dict[str, tuple[str, list[float]]]:
+def _history_series(history: Any, held_out: str) -> dict[str, tuple[str, list[float]]]:
     """{our key: (legend name, values)} from a ``train.History``, a dict of lists, or a list of
-    per-epoch dicts such as ``layered.Network.sgd`` returns (``cost``, ``test_accuracy``)."""
+    per-epoch dicts such as ``layered.Network.sgd`` returns (``cost``, ``test_accuracy``); the
+    held-out series is called ``held_out`` unless its key says "test"."""
     if isinstance(history, Mapping):
         columns = {
             k: list(v) for k, v in history.items() if isinstance(v, (list, tuple, np.ndarray))
@@ -72,17 +73,23 @@ def _history_series(history: Any) -> dict[str, tuple[str, list[float]]]:
                 legend = (
                     "test"
                     if name.startswith("test")
-                    else ("validation" if key.startswith("val") else "training")
+                    else (held_out if key.startswith("val") else "training")
                 )
                 out[key] = (legend, [float(v) for v in values])
                 break
     return out
 
 
-def plot_history(history: Any, path: PathLike, title: str | None = None) -> Path:
-    """Loss (and, when recorded, accuracy) per epoch, training and validation curves together."""
+def plot_history(
+    history: Any, path: PathLike, title: str | None = None, held_out: str = "validation"
+) -> Path:
+    """Loss (and, when recorded, accuracy) per epoch, training and held-out curves together.
+
+    ``held_out`` names the held-out curve: "validation" for data split off the training set,
+    "test" for a test set. Markers thin out on long runs (at most about 25 per curve).
+    """
     check_path(path)
-    series = _history_series(history)
+    series = _history_series(history, held_out)
     if (
         "loss" not in series
         and "val_loss" not in series
@@ -107,7 +114,8 @@ def plot_history(history: Any, path: PathLike, title: str | None = None) -> Path
             if key in series:
                 legend, values = series[key]
                 epochs = np.arange(1, len(values) + 1)
-                ax.plot(epochs, values, style, markersize=3, label=legend)
+                every = max(1, len(values) // 25)
+                ax.plot(epochs, values, style, markersize=3, markevery=every, label=legend)
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)
@@ -254,7 +262,14 @@ def _values(
     out: np.ndarray, score: str | None, threshold: float
 ) -> tuple[np.ndarray | None, np.ndarray | None, str | None, float]:
     """(labels, values, colour-bar label, threshold) of a model's outputs on the grid: labels for
-    classes, values for a probability or a named score."""
+    classes, values for a probability or a named score. Two columns are a binary classifier
+    too: P(class 1) is the second column of probabilities, or of the softmax of scores,
+    sigma(z1 - z0)."""
+    if out.ndim == 2 and out.shape[1] == 2 and score is None:
+        if out.min() >= 0 and np.allclose(out.sum(axis=1), 1, atol=1e-5):
+            return None, out[:, 1].astype(np.float64), "P(class 1)", 0.5
+        margin = (out[:, 1] - out[:, 0]).astype(np.float64)
+        return None, activation("sigmoid").function(margin), "P(class 1) = softmax(output)₁", 0.5
     if out.ndim == 2 and out.shape[1] > 1:
         return out.argmax(axis=1), None, None, threshold
     out = out.reshape(-1)
@@ -289,17 +304,16 @@ def _draw_boundary(
         cmap = mpl.colormaps["tab10" if k <= 10 else "tab20"].resampled(max(k, 2))
         levels = np.arange(max(k, 2) + 1) - 0.5
         ax.contourf(xx, yy, labels.reshape(xx.shape), levels=levels, cmap=cmap, alpha=0.35)
-        ax.scatter(
-            X[:, 0],
-            X[:, 1],
-            c=y,
-            cmap=cmap,
-            vmin=-0.5,
-            vmax=max(k, 2) - 0.5,
-            edgecolors="k",
-            linewidths=0.5,
-            s=_marker_size(X),
-        )
+        for c in np.unique(y):
+            ax.scatter(
+                X[y == c, 0],
+                X[y == c, 1],
+                color=cmap(int(c)),
+                edgecolors="k",
+                linewidths=0.5,
+                s=_marker_size(X),
+                label=f"class {c}",
+            )
         return None, None
     levels = _levels(values, threshold, score)
     norm = TwoSlopeNorm(threshold, levels[0], levels[-1]) if score is not None else None

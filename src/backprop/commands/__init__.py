@@ -1,0 +1,1 @@
+"""Subcommands of the ``backprop`` command that have grown beyond a function in ``cli.py``."""
