@@ -336,7 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --format latex: a complete document for pdflatex, not a fragment",
     )
-    explain.add_argument("--network", type=_parse_layers, help="a layered network, e.g. 2,2,1")
+    explain.add_argument(
+        "--network",
+        type=_parse_layers,
+        help="a layered network, e.g. 2,2,1 (default: none, the expression instead)",
+    )
     from .activations import NAMES as ACTIVATION_NAMES
     from .layered import COSTS, OUTPUTS
 
