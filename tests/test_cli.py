@@ -160,3 +160,16 @@ def test_train_on_idx_folder(tmp_path):
                  "--batch-size", "10", "--out", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     assert float(result.stdout.split("test accuracy ")[1].split("%")[0]) >= 80
+
+
+def test_gradcheck_uses_the_loss_saved_with_a_single_output_model(tmp_path):
+    out = tmp_path / "xor"
+    trained = run("train", "--data", "xor", "--layers", "2,4,1", "--epochs", "2", "--out", str(out))
+    assert trained.returncode == 0, trained.stderr
+    model = str(out / "model.npz")
+    result = run("gradcheck", model, "--data", "xor")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("elements agree: ") == 4
+    # Cross-entropy over classes cannot read one output neuron: the saved loss is what works.
+    wrong = run("gradcheck", model, "--data", "xor", "--loss", "cross_entropy")
+    assert wrong.returncode == 2 and "outside the class range 0..0" in wrong.stderr

@@ -191,10 +191,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_gradcheck(args: argparse.Namespace) -> int:
     from . import io
+    from .commands.train import saved_loss
     from .gradcheck import check_model_gradients
     from .nn.losses import loss_function
 
     model = io.load(args.model)
+    loss = loss_function(args.loss) if args.loss else saved_loss(args.model)
     data = _load_data(args.data, args.seed)
     rng = np.random.default_rng(args.seed)
     rows = rng.choice(len(data.X_test), size=min(args.samples, len(data.X_test)), replace=False)
@@ -202,7 +204,7 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
         model,
         data.X_test[rows],
         data.y_test[rows],
-        loss_function(args.loss),
+        loss or loss_function("cross_entropy"),
         elements_per_parameter=args.elements,
         seed=args.seed,
     )
@@ -381,7 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("model", help="a file written by backprop train / backprop.save")
     check.add_argument("--data", required=True, help=f"one of {', '.join(DATASETS)}")
     check.add_argument(
-        "--loss", default="cross_entropy", help="the cost whose gradients are checked"
+        "--loss",
+        help="the cost whose gradients are checked (default: the loss saved with the model, "
+        "else cross_entropy)",
     )
     check.add_argument("--samples", type=_positive_int, default=8, help="examples in the batch")
     check.add_argument(

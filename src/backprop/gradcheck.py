@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import GradcheckError
+from .nn.losses import Loss
 from .tensor import Tensor, no_grad
 
 
@@ -177,6 +178,9 @@ def check_model_gradients(
 ) -> str:
     """Check a model's backprop gradients of ``loss(model(X), y)`` against finite differences.
 
+    A ``Loss`` takes ``y`` as ``fit`` does (``Loss.prepare_targets``: class labels become one-hot
+    rows or a column where the loss needs them).
+
     The check runs in float64 on copies of the parameters (the model is left as it was). Each
     parameter is checked at ``elements_per_parameter`` randomly chosen elements (all when None):
     2 forward passes per element. Returns a report, one line per parameter, saying how many
@@ -194,7 +198,10 @@ def check_model_gradients(
         for _, p in params:
             p.data = p.data.astype(np.float64)
             p.grad = None
-        loss(model(Tensor(X)), y).backward()
+        out = model(Tensor(X))
+        if isinstance(loss, Loss):  # a dataset's class labels, as this loss takes them
+            y = loss.prepare_targets(y, int(np.prod(out.shape[1:])), np.float64, "gradcheck")
+        loss(out, y).backward()
 
         def cost() -> float:
             return float(loss(model(Tensor(X)), y).data)

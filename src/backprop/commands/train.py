@@ -28,9 +28,12 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..nn.losses import Loss
 
 from ..cli import (
     UsageError,
@@ -509,20 +512,28 @@ def _outputs(model: Any, X: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- evaluate
+def saved_loss(path: str) -> Loss | None:
+    """The loss a model was trained with, as ``train`` saved it in the file (None: none saved)."""
+    from .. import io
+    from ..errors import ModelFileError
+    from ..nn.losses import loss_function
+
+    saved = (io.load_extra(path) or {}).get("loss")
+    try:
+        return None if saved is None else loss_function(saved)
+    except (TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: the saved loss {saved!r} is unusable: {exc}") from None
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .. import io
     from ..data import load
     from ..data.catalog import class_names
-    from ..errors import ModelFileError
-    from ..nn.losses import loss_function, predict_classes
+    from ..nn.losses import predict_classes
     from ..viz import confusion_matrix, format_confusion_matrix
 
     model = io.load(args.model)
-    saved = (io.load_extra(args.model) or {}).get("loss")
-    try:
-        loss = None if saved is None else loss_function(saved)
-    except (TypeError, ValueError) as exc:
-        raise ModelFileError(f"{args.model}: the saved loss {saved!r} is unusable: {exc}") from None
+    loss = saved_loss(args.model)
     threshold = prediction_threshold(model, loss)
     data = load(args.data, seed=args.seed)
     scores = _outputs(model, data.X_test)
