@@ -93,7 +93,7 @@ class RayExecutor:
 
     def __enter__(self) -> RayExecutor:
         self._ray.init(
-            address=self.address,
+            address=self.address or "local",  # "local": a new instance, never one found running
             num_cpus=None if self.address else self.num_cpus,
             runtime_env={"env_vars": dict(ONE_BLAS_THREAD)},
             include_dashboard=False,

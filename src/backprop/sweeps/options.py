@@ -56,19 +56,30 @@ def _value(action: argparse.Action, text: str) -> Any:
     return value
 
 
+def _is_value(action: argparse.Action, text: str) -> bool:
+    try:
+        _value(action, text)
+    except argparse.ArgumentTypeError:
+        return False
+    return True
+
+
 def parse_values(action: argparse.Action, words: Sequence[str]) -> list[Any]:
     """The values of one swept option: each word is a comma-separated list of values, unless a
     piece is no value on its own and the word as a whole is one (``--layers 784,30,10``)."""
     values = []
     for word in words:
+        pieces = word.split(",")
         try:
-            values += [_value(action, piece) for piece in word.split(",")]
+            values += [_value(action, piece) for piece in pieces]
         except argparse.ArgumentTypeError as split_error:
             try:
                 values.append(_value(action, word))
-            except argparse.ArgumentTypeError:
-                flag = action.option_strings[-1]
-                raise argparse.ArgumentTypeError(f"{flag}: {split_error}") from None
+            except argparse.ArgumentTypeError as whole_error:
+                # a list whose first piece is a value has a bad piece; else the word was one value
+                first_is_value = _is_value(action, pieces[0])
+                error = split_error if first_is_value else whole_error
+                raise argparse.ArgumentTypeError(f"{action.option_strings[-1]}: {error}") from None
     unique = []
     for value in values:
         if value not in unique:

@@ -130,9 +130,7 @@ def markdown(records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_final_loss(
-    path: Path, records: Sequence[Mapping[str, Any]], swept: Sequence[str]
-) -> bool:
+def plot_final_loss(path: Path, records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> bool:
     """Final training cost against the learning rate (log axis), mean and std over the seeds,
     one line per combination of the other swept options; False (nothing drawn) without a swept
     learning rate or a run that trained."""
