@@ -203,3 +203,15 @@ def test_importing_backprop_imports_neither_ray_nor_the_sweeps():
     code = "import sys, backprop; print('ray' in sys.modules, 'backprop.sweeps' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "False"]
+
+
+def test_without_ray_installed_ray_is_one_line_and_exit_code_2(tmp_path):
+    code = (
+        "import sys; sys.modules['ray'] = None; from backprop.cli import main; "
+        f"sys.exit(main(['sweep', '--data', 'moons', '--ray', '--out', {str(tmp_path)!r}]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "backprop: error: Ray is not installed; pip install 'backprop[ray]' to sweep on Ray\n"
+    )
