@@ -4,7 +4,7 @@
 or failed; it is what a resumed sweep finds and does not run again. From those files come
 ``results.csv`` (one row per run), ``results.md`` (one row per configuration: mean ± std over its
 seeds of the runs that trained; the failed ones counted and listed) and ``final_loss.png`` (the
-final training cost against the learning rate on a log axis, one line per batch size, or per
+final training cost against the learning rate, both on log axes, one line per batch size, or per
 combination of the other swept options).
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..explain.tables import render_table
 from ..io import _atomic_file
 from .grid import RunSpec
 
@@ -114,14 +115,15 @@ def markdown(records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> str:
         "cost, accuracy the test accuracy.",
         "",
     ]
-    header = [*swept, "runs", "failed", *(m.replace("_", " ") for m in METRICS)]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    headers = [*swept, "runs", "failed", *(m.replace("_", " ") for m in METRICS)]
+    rows = []
     for runs in group(records):
         ok = [r for r in runs if r["status"] == "ok"]
         cells = [_cell(runs[0]["config"][name]) for name in swept]
         cells += [str(len(runs)), str(len(runs) - len(ok))]
         cells += [_mean_std([r[m] for r in ok if r.get(m) is not None]) for m in METRICS]
-        lines.append("| " + " | ".join(cells) + " |")
+        rows.append(cells)
+    lines.append(render_table(headers, rows, format="markdown", align="l" * len(headers)))
     if failed:
         lines += ["", "## Runs that failed or diverged", ""]
         for r in failed:
@@ -131,13 +133,13 @@ def markdown(records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> str:
 
 
 def plot_final_loss(path: Path, records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> bool:
-    """Final training cost against the learning rate (log axis), mean and std over the seeds,
+    """Final training cost against the learning rate (log axes), mean and std over the seeds,
     one line per combination of the other swept options; False (nothing drawn) without a swept
     learning rate or a run that trained."""
     ok = [r for r in records if r["status"] == "ok"]
     if "lr" not in swept or not ok:
         return False
-    from ..viz._figure import new_figure
+    from ..viz._figure import new_figure, save
 
     others = [name for name in swept if name != "lr"]
     lines: dict[str, dict[float, list[float]]] = {}
@@ -152,13 +154,13 @@ def plot_final_loss(path: Path, records: Sequence[Mapping[str, Any]], swept: Seq
         stds = [float(np.std(by_lr[lr])) for lr in lrs]
         ax.errorbar(lrs, means, yerr=stds, marker="o", capsize=3, label=label)
     ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("learning rate η (log scale)")
-    ax.set_ylabel("final training cost")
+    ax.set_ylabel("final training cost (log scale)")
     ax.set_title("Final cost against the learning rate (mean ± std over seeds)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
-    with _atomic_file(path) as file:
-        fig.savefig(file, format="png", dpi=120)
+    save(fig, path)
     return True
 
 
