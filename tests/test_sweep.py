@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -215,3 +218,37 @@ def test_without_ray_installed_ray_is_one_line_and_exit_code_2(tmp_path):
     assert done.stderr == (
         "backprop: error: Ray is not installed; pip install 'backprop[ray]' to sweep on Ray\n"
     )
+
+
+def test_ctrl_c_keeps_the_finished_runs_and_the_same_command_resumes(tmp_path):
+    command = [sys.executable, "-m", "backprop", "sweep", "--data", "moons", "--epochs", "200"]
+    command += ["--lr", "0.05,0.1,0.2,0.3", "--workers", "2", "--out", str(tmp_path)]
+    sweep = subprocess.Popen(
+        command,
+        start_new_session=True,  # Ctrl-C reaches the whole group: the command and its workers
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    runs = tmp_path / "runs"
+    deadline = time.monotonic() + 60
+    while not list(runs.glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(sweep.pid, signal.SIGINT)
+    out, err = sweep.communicate(timeout=30)
+    kept = {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json")}
+    assert sweep.returncode == 130
+    assert 1 <= len(kept) < 4
+    assert err.splitlines() == [
+        f"backprop: {len(kept)} finished runs are kept in {runs}; the same command resumes the "
+        "sweep",
+        "backprop: interrupted",
+    ]
+    assert not list(runs.glob(".*"))  # no temporaries left
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    lines = done.stdout.splitlines()
+    assert f"{len(kept)} runs were already done in {runs} and were not repeated" in lines
+    assert len(lines) == 1 + (4 - len(kept)) + 2
+    assert {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json") if p.name in kept} == kept
+    assert len(list(runs.glob("*.json"))) == 4

@@ -54,6 +54,11 @@ class LocalPool:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            if self._pool is not None and kind is not None:
+                # interrupted or failed: stop the runs under way instead of waiting for them
+                # (ProcessPoolExecutor has no public way to before Python 3.14)
+                for process in list(self._pool._processes.values()):
+                    process.terminate()
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
         finally:
