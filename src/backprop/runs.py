@@ -37,8 +37,9 @@ class Run:
 def build_run(options: Mapping[str, Any]) -> Run:
     """Load the data and build the model, loss and optimizer that ``options`` describe.
 
-    A configuration that cannot work (layers that do not fit the data, a network too large)
-    raises ``ValueError`` (the command line's ``UsageError`` is one) before any training.
+    A configuration that cannot work raises before any training: the command line's
+    ``UsageError`` for layers that do not fit the data or a network too large, the data's own
+    errors for a dataset that cannot be loaded.
     """
     from . import optim
     from .cli import _check_network_size, _check_width, _load_data

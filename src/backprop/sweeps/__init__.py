@@ -68,8 +68,9 @@ def sweep(
     instance. ``on_run(record)`` is called as each run is written. Runs already in ``out/runs``
     are reused, not run again.
     """
-    known = options.defaults()
-    allowed = set(options.names())
+    actions = options.sweepable(options.train_parser())
+    known = {a.dest: a.default for a in actions}
+    allowed = set(known)
     unknown = sorted((set(grid) | set(fixed)) - allowed)
     if unknown:
         raise ValueError(
@@ -80,7 +81,8 @@ def sweep(
     if both:
         raise ValueError(f"{', '.join(both)} given both as swept and as fixed")
     base = {**known, **fixed}
-    missing = sorted(allowed - set(base) - set(grid))
+    required = {a.dest for a in actions if a.required}
+    missing = sorted(name for name in required - set(grid) if base[name] is None)
     if missing:
         raise ValueError(f"a sweep needs {', '.join(missing)} (train requires it)")
     specs = list({spec.key: spec for spec in expand(grid, base, list(seeds))}.values())

@@ -35,12 +35,8 @@ def train_parser() -> argparse.ArgumentParser:
 
 
 def defaults() -> dict[str, Any]:
-    """Every sweepable option's name (``batch_size``) and default; required ones are absent."""
-    return {a.dest: a.default for a in sweepable(train_parser()) if not a.required}
-
-
-def names() -> list[str]:
-    return [a.dest for a in sweepable(train_parser())]
+    """Every sweepable option by name (``batch_size``) with its default (None if required)."""
+    return {a.dest: a.default for a in sweepable(train_parser())}
 
 
 def _value(action: argparse.Action, text: str) -> Any:
