@@ -326,6 +326,7 @@ def _seeds(text: str) -> list[int]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweeps import options, sweep
+    from .sweeps.executors import default_workers
 
     out = _out_folder(args.out)
     try:
@@ -359,7 +360,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     elif args.ray:
         where = "a local Ray instance"
     else:
-        where = f"a local pool of {args.workers or os.cpu_count()} processes"
+        where = f"a local pool of {args.workers or default_workers()} processes"
     print(f"sweep of {total} runs on {where}; each run is written to {out / 'runs'} as it ends")
     try:
         result = sweep(

@@ -66,7 +66,8 @@ def sweep(
     ``activation``, ``loss``, ``optimizer``, ...), with its defaults; ``data`` is required.
     ``workers`` is the local pool's size (default: one per core) or the CPUs of a local Ray
     instance. ``on_run(record)`` is called as each run is written. Runs already in ``out/runs``
-    are reused, not run again.
+    are reused, not run again. A script calls it under ``if __name__ == "__main__":``: the local
+    pool's workers are fresh Python processes that import the script.
     """
     actions = options.sweepable(options.train_parser())
     known = {a.dest: a.default for a in actions}

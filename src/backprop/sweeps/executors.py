@@ -30,15 +30,23 @@ class Executor(Protocol):
     def run(self, tasks: Iterable[Task]) -> Iterator[tuple[str, dict[str, Any]]]: ...
 
 
+def default_workers() -> int:
+    """One process per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class LocalPool:
     """A pool of ``workers`` fresh processes on this machine (default: one per core).
 
-    The workers start with the environment of ``ONE_BLAS_THREAD`` (set in this process while the
-    pool exists, and restored afterwards): a worker's NumPy reads it when it loads.
+    The workers are fresh Python processes (``spawn``: nothing of this process's state is copied,
+    so a script must start a sweep under ``if __name__ == "__main__":``, which the workers skip
+    when they import it). They start with the environment of ``ONE_BLAS_THREAD`` (set in this
+    process while the pool exists, and restored afterwards): a worker's NumPy reads it when it
+    loads.
     """
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or default_workers()
         self._saved: dict[str, str | None] = {}
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
