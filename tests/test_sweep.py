@@ -16,6 +16,7 @@ import pytest
 
 import backprop as bp
 from backprop.cli import main
+from backprop.runs import OPTIONS
 from backprop.sweeps import options
 from backprop.sweeps.grid import RunSpec, expand
 from backprop.sweeps.worker import run_one
@@ -152,6 +153,12 @@ def test_each_word_is_a_comma_list_unless_it_is_one_value_as_a_whole():
         "activation", "batch_size", "data", "epochs", "layers", "loss", "lr", "momentum",
         "optimizer", "tol",
     ]  # fmt: skip
+
+
+def test_every_option_train_gains_is_one_build_run_reads():
+    """sweep takes train's options as they come: a new one must be built into a run, not
+    silently ignored (add it to backprop.runs.build_run and OPTIONS)."""
+    assert set(options.defaults()) | {"seed"} == OPTIONS
 
 
 def test_backprop_sweep_prints_each_run_as_it_ends_and_resumes(tmp_path, capsys):

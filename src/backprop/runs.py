@@ -19,6 +19,13 @@ from .nn.losses import Loss
 from .nn.module import Module
 from .train import History
 
+#: The options ``build_run`` reads: every option of ``backprop train`` that describes a run (the
+#: tests hold ``backprop sweep``'s options, read off train's parser, to this set).
+OPTIONS = frozenset(
+    {"data", "layers", "activation", "loss", "optimizer", "lr", "momentum", "epochs",
+     "batch_size", "tol", "seed"}
+)  # fmt: skip
+
 
 @dataclass
 class Run:
