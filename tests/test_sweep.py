@@ -259,3 +259,23 @@ def test_ctrl_c_keeps_the_finished_runs_and_the_same_command_resumes(tmp_path):
     assert len(lines) == 1 + (4 - len(kept)) + 2
     assert {p.name: p.stat().st_mtime_ns for p in runs.glob("*.json") if p.name in kept} == kept
     assert len(list(runs.glob("*.json"))) == 4
+
+
+def test_a_lost_worker_stops_the_sweep_with_one_line_and_keeps_the_finished_runs(
+    tmp_path, monkeypatch, capsys
+):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import backprop.sweeps
+
+    def broken(grid, *, out, on_run, **kwargs):
+        on_run({"config": {"lr": 0.1}, "seed": 0, "status": "ok", "final_loss": 0.5,
+                "final_accuracy": 0.75, "seconds": 1.0})  # fmt: skip
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly\nmore")
+
+    monkeypatch.setattr(backprop.sweeps, "sweep", broken)
+    assert main(["sweep", "--data", "moons", "--lr", "0.1,1", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        "backprop: the sweep stopped: A process in the process pool was terminated abruptly; "
+        f"1 finished runs are kept in {tmp_path / 'runs'}, the same command resumes it\n"
+    )

@@ -374,6 +374,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
     except ModuleNotFoundError as exc:  # Ray asked for but not installed
         raise UsageError(str(exc)) from None
+    except RuntimeError as exc:  # a worker process or Ray task lost: the finished runs are kept
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"backprop: the sweep stopped: {reason}; {finished} finished runs are kept in "
+            f"{out / 'runs'}, the same command resumes it",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         print(
             f"backprop: {finished} finished runs are kept in {out / 'runs'}; the same command "

@@ -90,8 +90,10 @@ class LocalPool:
 class RayExecutor:
     """Runs as Ray tasks of one CPU each: on a local Ray instance started here (``num_cpus``, by
     default all cores), or on the existing cluster at ``address`` (``ray start --head`` prints
-    it). The cluster's workers must be able to import this backprop; a local instance started
-    here is shut down afterwards, a cluster is only disconnected from."""
+    it). The cluster's workers must be able to import this backprop; a task that cannot run
+    (no backprop there, a worker lost) stops the sweep with ``RuntimeError``, like a broken
+    local pool, rather than being recorded as a failed run. A local instance started here is
+    shut down afterwards, a cluster is only disconnected from."""
 
     def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
         try:
@@ -127,7 +129,12 @@ class RayExecutor:
         try:
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
-                yield pending.pop(done[0]), ray.get(done[0])
+                try:
+                    outcome = ray.get(done[0])
+                except ray.exceptions.RayError as exc:  # the task could not run at all
+                    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+                    raise RuntimeError(f"a Ray task failed: {lines[0]}") from exc
+                yield pending.pop(done[0]), outcome
         finally:
             for ref in pending:
                 ray.cancel(ref, force=True)
