@@ -23,6 +23,13 @@ TINY = {"data": "moons", "layers": [2, 4, 2], "epochs": 3}
 GRID = {"lr": [0.1, 1.0], "batch_size": [10, 50]}
 
 
+@pytest.fixture(autouse=True)
+def no_ray_left_behind():
+    """Whatever a test does, this process leaves no Ray connection or local instance behind."""
+    yield
+    ray.shutdown()
+
+
 def losses(records):
     return {r["key"]: (r["final_loss"], r["history"]["loss"]) for r in records}
 
