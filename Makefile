@@ -32,7 +32,8 @@ test: system-deps $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2
 
 # The same-process comparisons run on one core (taskset, util-linux); fashion.py uses them all, and
-# playground.py runs its server and Chromium in their own processes, unpinned.
+# playground.py runs its server and Chromium in their own processes, and sweep.py spreads its runs
+# over every core, unpinned.
 PIN := $(shell command -v taskset >/dev/null && echo taskset -c 0)
 
 bench: system-deps $(VENV)/.installed-bench
@@ -44,6 +45,7 @@ bench: system-deps $(VENV)/.installed-bench
 	$(BIN)/python bench/hostile_files.py
 	$(BIN)/python bench/fashion.py
 	$(BIN)/python bench/playground.py
+	$(BIN)/python bench/sweep.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples

@@ -99,7 +99,8 @@ def test_demo_list_names_the_lecture_examples_in_order():
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == ["mnist", "neuron", "gates", "xor-hand", "xor-learned", "linear",
-                     "approximation", "graph", "output-codings", "numerical-gradient", "nielsen"]
+                     "approximation", "graph", "output-codings", "numerical-gradient", "nielsen",
+                     "learning-rate"]
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ LECTURE_ORDER = [
     "output-codings",
     "numerical-gradient",
     "nielsen",
+    "learning-rate",
 ]
 
 
@@ -210,6 +211,7 @@ def test_gates_prints_its_truth_table_exactly_through_the_shared_renderer(tmp_pa
         "approximation",
         "output-codings",
         "numerical-gradient",
+        "learning-rate",
     ],
 )
 def test_demos_print_tables_with_the_one_renderer(name):
@@ -472,6 +474,27 @@ def test_nielsen_layered_and_graph_engine_agree(tmp_path, capsys, figures):
     assert "weight / the unit's largest |w|" in figures["hidden_units.png"]  # the colour bar
 
 
+# ---------------------------------------------------------------------- 11. learning-rate
+def test_learning_rate_sweep_finds_the_rate_between_crawling_and_diverging(
+    tmp_path, capsys, figures
+):
+    r = run_demo("learning-rate", tmp_path, data="digits", epochs=2)
+    assert r["best_lr"] == {10: 3.0, 100: 3.0}
+    assert r["failed"] == 0
+    for batch in (10, 100):  # both ends of the grid are worse than the best: crawl and overshoot
+        best = r["final_loss"][batch, 3.0]
+        assert r["final_loss"][batch, 0.01] > 1.5 * best
+        assert r["final_loss"][batch, 100.0] > 30 * best
+    assert r["final_loss"][10, 1.0] == pytest.approx(0.3050, abs=5e-4)
+    folder = tmp_path / "learning-rate"
+    assert r["files"] == [folder / "results.csv", folder / "results.md", folder / "final_loss.png"]
+    assert len(list((folder / "runs").glob("*.json"))) == 36
+    out = capsys.readouterr().out
+    assert "With mini-batches of 10 the lowest final cost is at eta = 3 (0.3038)." in out
+    assert shows(figures["final_loss.png"], "batch_size 100")
+    assert shows(figures["final_loss.png"], "learning rate η (log scale)")
+
+
 # ---------------------------------------------------------------------- the scripts in examples/
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -500,6 +523,7 @@ EXAMPLE_RUNS = {
     "08_output_codings.py": (["1"], ["output_codings.png"]),
     "09_numerical_gradient.py": ([], ["timings.png"]),
     "10_nielsen.py": (["1"], ["accuracy.png", "hidden_units.png"]),
+    "11_learning_rate.py": (["1"], ["final_loss.png"]),
 }
 
 

@@ -5,7 +5,8 @@ textbook algorithm (``layered``), networks and losses (``nn``), optimizers (``op
 training loop (``fit``), persistence without pickle (``save``/``load``), data (``data``),
 worked-example tables (``explain``), pictures (``viz``; matplotlib loads on the first plot),
 scikit-learn estimators (``sklearn``, imported on first use) and the way out to PyTorch and ONNX
-(``to_torch``, ``from_torch``, ``export_onnx``; torch and onnx are imported on first use).
+(``to_torch``, ``from_torch``, ``export_onnx``; torch and onnx are imported on first use), and
+sweeps of many trainings in parallel (``sweep``; on a process pool, or on Ray when asked).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ _LAZY = {
     "to_torch": ".interop.torch",
     "from_torch": ".interop.torch",
     "export_onnx": ".interop.onnx",
+    "sweep": ".sweeps",
 }
 
 
@@ -83,6 +85,7 @@ __all__ = [
     "save_checkpoint",
     "sklearn",
     "stack",
+    "sweep",
     "tensor",
     "to_torch",
     "viz",

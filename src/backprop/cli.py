@@ -22,6 +22,7 @@ EPILOG_MAIN = """examples:
   backprop gradcheck runs/moons/model.npz --data moons
   backprop notebooks --solutions class/  the course notebooks, with every exercise solved
   backprop export runs/moons/model.npz --format onnx --out moons.onnx
+  backprop sweep --data moons --layers 2,16,2 --lr 0.01,0.1,1 --seeds 0,1,2 --out runs/sweep
 """
 
 
@@ -273,6 +274,86 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seeds(text: str) -> list[int]:
+    """An argparse type: comma-separated seeds, e.g. 0,1,2."""
+    return [_seed(part) for part in text.split(",")]
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweeps import options, sweep
+    from .sweeps.executors import default_workers
+
+    out = _out_folder(args.out)
+    try:
+        grid = options.grid_from_args(args, options.train_parser())
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(str(exc)) from None
+    total = len(args.seeds)
+    for values in grid.values():
+        total *= len(values)
+    finished = 0
+
+    def report(record: dict[str, Any]) -> None:
+        nonlocal finished
+        finished += 1
+        where = " ".join(
+            f"{name}={','.join(map(str, value)) if isinstance(value, list) else value}"
+            for name, value in record["config"].items()
+            if len(grid.get(name, ())) > 1
+        )
+        if record["status"] == "ok":
+            accuracy = record["final_accuracy"]
+            how = f"final loss {record['final_loss']:.4f}" + (
+                "" if accuracy is None else f", test accuracy {accuracy:.2%}"
+            )
+        else:
+            how = f"{record['status']}: {record['error']}"
+        print(f"[{finished}] {where} seed {record['seed']}: {how} ({record['seconds']:.1f} s)")
+
+    if args.ray_address:
+        where = f"the Ray cluster at {args.ray_address}"
+    elif args.ray:
+        where = "a local Ray instance"
+    else:
+        where = f"a local pool of {args.workers or default_workers()} processes"
+    print(f"sweep of {total} runs on {where}; each run is written to {out / 'runs'} as it ends")
+    try:
+        result = sweep(
+            grid,
+            out=out,
+            seeds=args.seeds,
+            executor="ray" if args.ray else "local",
+            workers=args.workers,
+            ray_address=args.ray_address,
+            on_run=report,
+        )
+    except ModuleNotFoundError as exc:  # Ray asked for but not installed
+        raise UsageError(str(exc)) from None
+    except RuntimeError as exc:  # a worker process or Ray task lost: the finished runs are kept
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(
+            f"backprop: the sweep stopped: {reason}; {finished} finished runs are kept in "
+            f"{out / 'runs'}, the same command resumes it",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        print(
+            f"backprop: {finished} finished runs are kept in {out / 'runs'}; the same command "
+            "resumes the sweep",
+            file=sys.stderr,
+        )
+        raise
+    if result.reused:
+        print(f"{result.reused} runs were already done in {out / 'runs'} and were not repeated")
+    print(
+        f"{len(result.records)} runs, {result.failed} failed or diverged; wrote "
+        + ", ".join(path.name for path in result.files)
+        + f" in {out}"
+    )
+    return 0 if result.failed < len(result.records) else 1
+
+
 # ---------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
@@ -431,6 +512,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", required=True, help="the file to write (must not exist)")
     export.set_defaults(func=cmd_export)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="train a grid of configurations times seeds in parallel, and tabulate them",
+        formatter_class=raw,
+        description="Every train option takes one or more values (comma-separated, or one "
+        "per word: --layers 784,30,10 784,100,10); every combination trains once per seed.",
+        epilog="examples:\n"
+        "  backprop sweep --data mnist-5k --lr 0.01,0.1,1,3 --batch-size 1,10,100 "
+        "--seeds 0,1,2 --out runs/lr\n"
+        "  backprop sweep --data moons --layers 2,8,2 2,32,2 --activation relu,tanh --ray\n"
+        "  backprop sweep --data digits --optimizer sgd,adam --ray-address 10.0.0.1:6379",
+    )
+    from .sweeps.options import add_sweep_arguments
+
+    add_sweep_arguments(sweep, train)
+    sweep.add_argument("--seeds", type=_seeds, default=[0], help="seeds, e.g. 0,1,2 (0)")
+    sweep.add_argument("--out", default="backprop-out/sweep", help="folder for the results")
+    sweep.add_argument(
+        "--workers", type=_positive_int, default=None, help="processes (default: one per core)"
+    )
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--ray", action="store_true", help="run on a local Ray instance")
+    where.add_argument("--ray-address", help="run on the Ray cluster at this address")
+    sweep.set_defaults(func=cmd_sweep)
     return parser
 
 

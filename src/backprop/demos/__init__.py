@@ -24,6 +24,7 @@ NAMES = {
     "output-codings": "output_codings",
     "numerical-gradient": "numerical_gradient",
     "nielsen": "nielsen",
+    "learning-rate": "learning_rate",
 }
 
 
