@@ -150,8 +150,8 @@ def test_each_word_is_a_comma_list_unless_it_is_one_value_as_a_whole():
     ]
     assert options.parse_values(actions["data"], ["moons,xor"]) == ["moons", "xor"]
     assert sorted(actions) == [
-        "activation", "batch_size", "data", "epochs", "layers", "loss", "lr", "momentum",
-        "optimizer", "tol",
+        "activation", "batch_size", "data", "epochs", "init", "layers", "loss", "lr",
+        "momentum", "optimizer", "output_activation", "tol",
     ]  # fmt: skip
 
 

@@ -516,7 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = sub.add_parser(
         "sweep",
         help="train a grid of configurations times seeds in parallel, and tabulate them",
-        formatter_class=raw,
+        formatter_class=formatter,
         description="Every train option takes one or more values (comma-separated, or one "
         "per word: --layers 784,30,10 784,100,10); every combination trains once per seed.",
         epilog="examples:\n"
@@ -525,17 +525,20 @@ def build_parser() -> argparse.ArgumentParser:
         "  backprop sweep --data moons --layers 2,8,2 2,32,2 --activation relu,tanh --ray\n"
         "  backprop sweep --data digits --optimizer sgd,adam --ray-address 10.0.0.1:6379",
     )
-    from .sweeps.options import add_sweep_arguments
+    from .sweeps.options import add_sweep_arguments, train_parser
 
-    add_sweep_arguments(sweep, train)
-    sweep.add_argument("--seeds", type=_seeds, default=[0], help="seeds, e.g. 0,1,2 (0)")
+    add_sweep_arguments(sweep, train_parser())
+    sweep.add_argument("--seeds", type=_seeds, default=[0], help="seeds, e.g. 0,1,2")
     sweep.add_argument("--out", default="backprop-out/sweep", help="folder for the results")
     sweep.add_argument(
         "--workers", type=_positive_int, default=None, help="processes (default: one per core)"
     )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--ray", action="store_true", help="run on a local Ray instance")
-    where.add_argument("--ray-address", help="run on the Ray cluster at this address")
+    where.add_argument(
+        "--ray-address",
+        help="run on the Ray cluster at this address (default: none, the local pool or --ray)",
+    )
     sweep.set_defaults(func=cmd_sweep)
     return parser
 

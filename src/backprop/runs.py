@@ -22,46 +22,59 @@ from .train import History
 #: The options ``build_run`` reads: every option of ``backprop train`` that describes a run (the
 #: tests hold ``backprop sweep``'s options, read off train's parser, to this set).
 OPTIONS = frozenset(
-    {"data", "layers", "activation", "loss", "optimizer", "lr", "momentum", "epochs",
-     "batch_size", "tol", "seed"}
+    {"data", "layers", "activation", "output_activation", "init", "loss", "optimizer", "lr",
+     "momentum", "epochs", "batch_size", "tol", "seed"}
 )  # fmt: skip
 
 
 @dataclass
 class Run:
-    """A model, its loss and optimizer, and the data and settings ``fit`` trains it with."""
+    """A model, its loss and optimizer, and the data and settings ``fit`` trains it with:
+    ``sizes`` its layer widths, ``loss_name`` and ``output`` the loss and output activation as
+    ``train`` chose them, ``threshold`` how one output becomes a class (the loss's rule)."""
 
     data: Dataset
     model: Module
     loss: Loss
     optimizer: Any
     epochs: int
-    batch_size: int | None
+    batch_size: int
     tol: float | None
     seed: int
+    sizes: list[int]
+    loss_name: str
+    output: str
+    threshold: float
 
 
 def build_run(options: Mapping[str, Any]) -> Run:
-    """Load the data and build the model, loss and optimizer that ``options`` describe.
+    """Load the data and build the model, loss and optimizer that ``options`` describe: what
+    ``backprop train`` trains and each run of ``backprop sweep``.
 
     A configuration that cannot work raises before any training: the command line's
-    ``UsageError`` for layers that do not fit the data or a network too large, the data's own
-    errors for a dataset that cannot be loaded.
+    ``UsageError`` for layers that do not fit the data, a network too large or a loss and output
+    activation that cannot train together, the data's own errors for a dataset that cannot be
+    loaded.
     """
     from . import optim
-    from .cli import _check_network_size, _check_width, _load_data
-    from .nn import mlp
-    from .nn.losses import loss_function
+    from .cli import _check_network_size, _load_data
+    from .commands.train import _check_width, _network, choose_loss
+    from .nn.losses import decision_threshold, loss_function
     from .rng import manual_seed
 
     layers, seed = options.get("layers"), options["seed"]
     if layers:
         _check_network_size(layers, np.dtype(np.float32).itemsize, "--layers")
     data = _load_data(options["data"], seed)
-    sizes = layers or [data.X_train.shape[1], 30, data.n_classes]
-    _check_width(sizes, data.X_train.shape[1], data.n_classes, options["data"])
+    n_features = data.X_train.shape[1]
+    sizes = layers or [n_features, 30, data.n_classes]
+    _check_width(sizes, n_features, data.n_classes, options["data"])
+    loss_name, output = choose_loss(
+        options.get("loss"), options.get("output_activation"), sizes[-1]
+    )
     manual_seed(seed)
-    model = mlp(sizes, activation=options["activation"], seed=seed)
+    model = _network(sizes, options["activation"], output, init=options.get("init"), seed=seed)
+    loss = loss_function(loss_name)
     if options["optimizer"] == "sgd":
         optimizer = optim.SGD(model.parameters(), lr=options["lr"], momentum=options["momentum"])
     else:
@@ -69,17 +82,22 @@ def build_run(options: Mapping[str, Any]) -> Run:
     return Run(
         data=data,
         model=model,
-        loss=loss_function(options["loss"]),
+        loss=loss,
         optimizer=optimizer,
         epochs=options["epochs"],
-        batch_size=options["batch_size"],
+        batch_size=min(options["batch_size"], len(data.X_train)),
         tol=options.get("tol"),
         seed=seed,
+        sizes=sizes,
+        loss_name=loss_name,
+        output=output,
+        threshold=decision_threshold(loss, output),
     )
 
 
-def fit_run(run: Run, progress: bool | None = None) -> History:
-    """Train ``run`` with ``backprop.fit``, validated on its test set after every epoch."""
+def fit_run(run: Run, progress: bool | None = None, **options: Any) -> History:
+    """Train ``run`` with ``backprop.fit``, validated on its test set after every epoch, its
+    accuracies read by the run's threshold; ``options`` go to ``fit`` (callbacks, stop, ...)."""
     from .train import fit
 
     return fit(
@@ -94,4 +112,6 @@ def fit_run(run: Run, progress: bool | None = None) -> History:
         validation=(run.data.X_test, run.data.y_test),
         seed=run.seed,
         progress=progress,
+        threshold=run.threshold,
+        **options,
     )

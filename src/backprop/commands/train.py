@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 from ..cli import (
     UsageError,
-    _check_network_size,
     _out_folder,
     _parse_layers,
     _positive_float,
@@ -304,12 +303,8 @@ class Snapshots:
 
 # ---------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
-    from .. import optim
-    from ..data import load
     from ..data.catalog import class_names
-    from ..nn.losses import decision_threshold, loss_function
-    from ..rng import manual_seed
-    from ..train import fit
+    from ..runs import build_run, fit_run
 
     out = _out_folder(args.out)
     checkpoint = out / "checkpoint.npz"
@@ -318,21 +313,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"--resume: there is no checkpoint {checkpoint} to continue from (write one with "
             f"--checkpoint-every N)"
         )
-    if args.layers:
-        _check_network_size(args.layers, np.dtype(np.float32).itemsize, "--layers")
-    data = load(args.data, seed=args.seed)
+    run = build_run(vars(args))
+    data, model, loss, sizes = run.data, run.model, run.loss, run.sizes
+    loss_name, output, threshold = run.loss_name, run.output, run.threshold
     n_features = data.X_train.shape[1]
-    sizes = args.layers or [n_features, 30, data.n_classes]
-    _check_width(sizes, n_features, data.n_classes, args.data)
-    loss_name, output = choose_loss(args.loss, args.output_activation, sizes[-1])
-    manual_seed(args.seed)
-    model = _network(sizes, args.activation, output, init=args.init, seed=args.seed)
-    loss = loss_function(loss_name)
-    threshold = decision_threshold(loss, output)
-    if args.optimizer == "sgd":
-        optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    else:
-        optimizer = optim.Adam(model.parameters(), lr=args.lr)
 
     names = class_names(args.data, data.n_classes)
     layers = "-".join(map(str, sizes))
@@ -350,7 +334,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(
         f"loss: {loss_name} ({type(loss).__name__}); prediction: {rule_text(threshold, sizes[-1])}"
     )
-    batch = min(args.batch_size, len(data.X_train))
+    batch = run.batch_size
     steps = -(-len(data.X_train) // batch)
     print(
         f"training: {_epochs(args.epochs)} of {steps} steps (batch {batch}), {args.optimizer} "
@@ -364,24 +348,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     use_checkpoint = args.checkpoint_every is not None or args.resume
     out.mkdir(parents=True, exist_ok=True)
     with _ctrl_c_stops(stop):
-        history = fit(
-            model,
-            data.X_train,
-            data.y_train,
-            loss=loss,
-            optimizer=optimizer,
-            epochs=args.epochs,
-            batch_size=batch,
-            tol=args.tol,
-            validation=(data.X_test, data.y_test),
-            seed=args.seed,
+        history = fit_run(
+            run,
+            progress=None if args.progress is None else args.progress == "on",
             callbacks=callbacks,
             stop=stop,
-            progress=None if args.progress is None else args.progress == "on",
             checkpoint=checkpoint if use_checkpoint else None,
             checkpoint_every=args.checkpoint_every or 1,
             resume=args.resume,
-            threshold=threshold,
             train_accuracy=True,
         )
     interrupted = history.stop_reason == "stop_requested"

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 #: ``train`` options that are not a run's configuration: the seed is swept as ``--seeds``, and
-#: where the run writes and how it shows progress belong to the sweep.
-NOT_SWEPT = frozenset({"help", "seed", "out", "progress"})
+#: where the run writes, how it shows progress and its checkpoints belong to the sweep (which
+#: keeps each finished run instead).
+NOT_SWEPT = frozenset({"help", "seed", "out", "progress", "checkpoint_every"})
 
 
 def sweepable(train: argparse.ArgumentParser) -> list[argparse.Action]:
@@ -26,12 +27,12 @@ def sweepable(train: argparse.ArgumentParser) -> list[argparse.Action]:
 
 
 def train_parser() -> argparse.ArgumentParser:
-    """The ``train`` subcommand's parser, from the command line's own ``build_parser``."""
-    from ..cli import build_parser
+    """A parser of exactly the ``train`` subcommand's options (``add_training_arguments``)."""
+    from ..commands.train import add_training_arguments
 
-    parser = build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return commands.choices["train"]
+    parser = argparse.ArgumentParser(prog="backprop train", add_help=False)
+    add_training_arguments(parser)
+    return parser
 
 
 def defaults() -> dict[str, Any]:
@@ -86,7 +87,7 @@ def parse_values(action: argparse.Action, words: Sequence[str]) -> list[Any]:
 def add_sweep_arguments(sweep: argparse.ArgumentParser, train: argparse.ArgumentParser) -> None:
     """Give ``sweep`` every sweepable option of ``train``, taking one or more values."""
     for action in sweepable(train):
-        default = "" if action.default is None else f" (default {_show(action.default)})"
+        default = "" if action.default is None else f" (default: {_show(action.default)})"
         sweep.add_argument(
             *action.option_strings,
             dest=action.dest,
