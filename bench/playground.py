@@ -29,15 +29,9 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _playground import launch_chromium  # noqa: E402  (the tests' one way to start Chromium)
+
 CONFIG = {"dataset": "spirals", "points": 200, "layers": "8,8", "activation": "tanh", "batch": 10}
 TARGETS = {"step_ms": 20.0, "redraws": 15.0, "steps": 200.0}
 
@@ -80,7 +74,7 @@ def main() -> None:
     proc, url = start_server()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = launch_chromium(p)
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.goto(f"{url}?{urlencode({**CONFIG, 'speed': args.speed})}")
             page.wait_for_function("window.playground && window.playground.ready")

@@ -1,5 +1,6 @@
-"""What the playground's server and browser tests share: a server on a free port of 127.0.0.1 that
-stops by itself, JSON requests, and the engine's own computation to compare the page against."""
+"""What the playground's server and browser tests (and bench/playground.py) share: a server on a
+free port of 127.0.0.1 that stops by itself, JSON requests, the engine's own computation to
+compare the page against, and how Debian's Chromium is started."""
 
 from __future__ import annotations
 
@@ -16,6 +17,23 @@ import numpy as np
 from backprop.playground import PlaygroundServer, parse_config
 from backprop.playground.datasets import make_data
 from backprop.playground.session import build_network
+
+CHROMIUM = "/usr/bin/chromium"
+#: No sandbox (root), no GPU, and none of Chromium's own connections, which this closed network
+#: refuses: Playwright's own browser download cannot work here, so it drives Debian's Chromium.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless, through ``playwright`` (a ``sync_playwright()`` context)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
 @contextmanager

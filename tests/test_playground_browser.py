@@ -18,18 +18,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import backprop as bp
-from _playground import close, engine_record, request, running_server
+from _playground import close, engine_record, launch_chromium, request, running_server
 from backprop.demos.xor_hand import seed_table
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SMALL = {"dataset": "moons", "points": "40", "layers": "3", "seed": "2", "batch": "4", "lr": "0.5"}
 
 
@@ -42,7 +33,7 @@ def server():
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 
