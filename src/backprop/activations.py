@@ -533,7 +533,8 @@ def shifted_exp(z: Array, axis: int | tuple[int, ...] | None = -1) -> Shifted:
     of the sum is 1, so ln sum never sees 0 (for finite z). The one route to softmax, log-softmax
     and log-sum-exp; ``CrossEntropyLoss`` uses it directly on its classes-major copy."""
     m = np.maximum.reduce(z, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
+    if not math.isfinite(np.add.reduce(m, axis=None)):  # one sum tests every max at once
+        m = np.where(np.isfinite(m), m, 0)
     shifted = z - m
     e = np.exp(shifted)
     return Shifted(m, shifted, e, np.add.reduce(e, axis=axis, keepdims=True))

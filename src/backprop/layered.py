@@ -351,10 +351,12 @@ class Network(Module):
         """
         cost = math.nan
         if self._out is None:  # the softmax output layer, with the log-likelihood
-            parts = shifted_exp(z, axis=1)
+            # Classes-major (n_L, m), as in CrossEntropyLoss: the max and the sum over each
+            # example's classes run across rows, several times faster than along m short rows.
+            parts = shifted_exp(np.ascontiguousarray(z.T), axis=0)
             if Y is not None:
-                cost = log_likelihood(parts, Y, axis=1)
-            return softmax_of(parts), cost
+                cost = log_likelihood(parts, Y.T)
+            return softmax_of(parts).T, cost
         if Y is not None and self.cost_name == "cross_entropy":
             per_entry = binary_cross_entropy_with_logits(z, Y)
             cost = float(np.add.reduce(per_entry, axis=None, dtype=np.float64))

@@ -354,17 +354,15 @@ class BCEWithLogitsLoss(Loss):
 
 
 # ---------------------------------------------------------------------- softmax cross-entropy
-def log_likelihood(parts: Shifted, q: Any, axis: int) -> float:
+def log_likelihood(parts: Shifted, q: Any) -> float:
     """-sum_x sum_c q_c(x) ln p_c(x), the log-likelihood cost summed over the examples (seed 003),
     from ``shifted_exp(z, axis)``'s pieces and targets q laid out like z (one-hot rows give the
-    lectures' -sum_x ln p_{y(x)}(x)):
+    lectures' -sum_x ln p_{y(x)}(x)), with
 
         ln p_c = (z_c - m) - ln sum_c' e^{z_c' - m}
-        cost   = sum_x (sum_c q_c(x)) ln(total(x)) - sum_x sum_c q_c(x) (z_c(x) - m(x))
 
     never the logarithm of a probability that underflowed to 0."""
-    q_sum = xp.add.reduce(q, axis=axis, keepdims=True)
-    return float(xp.vdot(xp.log(parts.total), q_sum)) - float(xp.vdot(q, parts.shifted))
+    return -float(xp.vdot(q, parts.shifted - xp.log(parts.total)))
 
 
 class CrossEntropyLoss(Loss):
@@ -406,7 +404,7 @@ class CrossEntropyLoss(Loss):
                     "CrossEntropyLoss: probability targets must be >= 0; for the lectures' "
                     "+-1 codes y pass the one-hot rows (y + 1) / 2"
                 )
-            value = k * log_likelihood(parts, q.T, axis=0)
+            value = k * log_likelihood(parts, q.T)
 
             def vjp(g: Any) -> tuple[Any]:
                 grad = e / s  # the softmax p, classes-major
