@@ -288,6 +288,25 @@ def test_softmax_log_softmax_logsumexp_match_torch_at_extremes():
     assert parts.e.max() == 1 and parts.total.shape == (3, 1)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_row_without_a_finite_max_is_shifted_by_zero_as_torch_does(dtype):
+    """A row of -inf has ln sum e^z = -inf (not NaN); the other rows keep their values, also
+    when large finite maxima make the one-sum test overflow and take the guarded route."""
+    big = np.finfo(dtype).max / 2
+    for z in (
+        np.array([[-np.inf, -np.inf, -np.inf], [1.0, 2.0, 3.0]], dtype),
+        np.array([[big, 0.0, -1.0], [big, big, 0.0], [1.0, 2.0, 3.0]], dtype),
+    ):
+        zt = torch.tensor(z)
+        got, expected = table.logsumexp(z, 1), torch.logsumexp(zt, 1).numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-6)
+        np.testing.assert_allclose(
+            table.log_softmax(z, 1), torch.log_softmax(zt, 1).numpy(), rtol=1e-6
+        )
+    assert table.logsumexp(np.array([[-np.inf, -np.inf]]), 1)[0] == -np.inf
+    assert np.isnan(table.logsumexp(np.array([[np.nan, 1.0]]), 1)[0])
+
+
 def test_the_one_stable_bce_on_logits_matches_torch():
     s = np.array([-800.0, -30.0, -1.0, 0.0, 2.0, 40.0, 800.0])
     t = np.array([0.0, 1.0, 0.3, 1.0, 0.0, 1.0, 0.0])

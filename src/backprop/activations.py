@@ -552,9 +552,10 @@ def softmax_of(parts: Shifted) -> Array:
 
 
 def log_softmax(z: Array, axis: int = -1) -> Array:
-    """t_c = ln p_c = z_c - ln sum_c' e^{z_c'} = (z_c - m) - ln sum_c' e^{z_c' - m}."""
+    """t_c = ln p_c = z_c - ln sum_c' e^{z_c'} = (z_c - m) - ln sum_c' e^{z_c' - m} (a row of
+    -inf gives NaN, as in PyTorch)."""
     parts = shifted_exp(z, axis)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return np.subtract(parts.shifted, np.log(parts.total), out=parts.shifted)
 
 
