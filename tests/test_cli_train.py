@@ -229,6 +229,30 @@ def test_checkpoints_resume_exactly(capsys, tmp_path, no_boundaries):
     assert loss[0] == loss[1] and len(loss[0]) == 6
 
 
+def test_resuming_other_layers_names_the_difference_before_training(tmp_path):
+    """One short line naming the first difference, exit code 2, nothing trained or printed."""
+    out = tmp_path / "x"
+    env = {**os.environ, "PYTHONPATH": str(Path(bp.__file__).parents[1])}
+
+    def train(layers, *more):
+        return subprocess.run(
+            [sys.executable, "-m", "backprop", "train", "--data", "xor", "--layers", layers,
+             "--out", str(out), *more],
+            capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+
+    first = train("2,4,1", "--epochs", "2", "--checkpoint-every", "1")
+    assert first.returncode == 0, first.stderr
+    result = train("2,5,1", "--epochs", "3", "--resume")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"backprop: error: {out / 'checkpoint.npz'}: the checkpoint was saved from a different "
+        f"architecture: layer 0 (Linear) out_features is 4 in the checkpoint, 5 here\n"
+    )
+    assert result.stdout == ""  # refused before "training started"
+    assert bp.io.load_checkpoint(out / "checkpoint.npz", bp.nn.mlp([2, 4, 1]))["epoch"] == 2
+
+
 @pytest.mark.skipif(not FASHION_MNIST_DIR.is_dir(), reason="Debian's dataset-fashion-mnist")
 def test_fashion_mnist_speaks_its_class_names(capsys, tmp_path):
     code, stdout, err = run_main(

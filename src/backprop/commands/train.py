@@ -303,6 +303,7 @@ class Snapshots:
 
 # ---------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
+    from .. import io
     from ..data.catalog import class_names
     from ..runs import build_run, fit_run
 
@@ -315,6 +316,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     run = build_run(vars(args))
     data, model, loss, sizes = run.data, run.model, run.loss, run.sizes
+    if args.resume:  # a checkpoint of other layers is refused before anything is printed
+        io.check_checkpoint_architecture(checkpoint, model)
     loss_name, output, threshold = run.loss_name, run.output, run.threshold
     n_features = data.X_train.shape[1]
 
