@@ -159,7 +159,21 @@ def test_the_help_prints_the_nielsen_example_as_tested():
 
 
 # ---------------------------------------------------------------------- before and after
-def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(capsys, tmp_path):
+def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(
+    capsys, tmp_path, monkeypatch
+):
+    from PIL import Image
+
+    import backprop.viz
+
+    panels = []  # the snapshots boundary_epochs.png shows, one panel each
+    grid = backprop.viz.plot_decision_boundaries
+
+    def counting_grid(models, *args, **kwargs):
+        panels.append(len(models))
+        return grid(models, *args, **kwargs)
+
+    monkeypatch.setattr(backprop.viz, "plot_decision_boundaries", counting_grid)
     code, stdout, err = run_main(
         capsys, "train", "--data", "moons", "--layers", "2,8,2", "--epochs", 7,
         "--out", tmp_path,
@@ -175,6 +189,11 @@ def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(caps
     assert "(epochs)" not in after
     for name in ("boundary.png", "boundary_epochs.png", "loss.png"):
         assert is_png(tmp_path / name)
+    assert "boundary_epochs.png, boundary_epochs.gif in" in after
+    with Image.open(tmp_path / "boundary_epochs.gif") as gif:  # the same snapshots, animated
+        assert panels == [gif.n_frames] and gif.n_frames > 2
+        assert gif.size[0] <= 640 and gif.size[1] <= 480
+    assert (tmp_path / "boundary_epochs.gif").stat().st_size < 500_000
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["accuracy"]) == len(history["val_accuracy"]) == 7
 
