@@ -159,7 +159,21 @@ def test_the_help_prints_the_nielsen_example_as_tested():
 
 
 # ---------------------------------------------------------------------- before and after
-def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(capsys, tmp_path):
+def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(
+    capsys, tmp_path, monkeypatch
+):
+    from PIL import Image
+
+    import backprop.viz
+
+    panels = []  # the snapshots boundary_epochs.png shows, one panel each
+    grid = backprop.viz.plot_decision_boundaries
+
+    def counting_grid(models, *args, **kwargs):
+        panels.append(len(models))
+        return grid(models, *args, **kwargs)
+
+    monkeypatch.setattr(backprop.viz, "plot_decision_boundaries", counting_grid)
     code, stdout, err = run_main(
         capsys, "train", "--data", "moons", "--layers", "2,8,2", "--epochs", 7,
         "--out", tmp_path,
@@ -175,6 +189,11 @@ def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(caps
     assert "(epochs)" not in after
     for name in ("boundary.png", "boundary_epochs.png", "loss.png"):
         assert is_png(tmp_path / name)
+    assert "boundary_epochs.png, boundary_epochs.gif in" in after
+    with Image.open(tmp_path / "boundary_epochs.gif") as gif:  # the same snapshots, animated
+        assert panels == [gif.n_frames] and gif.n_frames > 2
+        assert gif.size[0] <= 640 and gif.size[1] <= 480
+    assert (tmp_path / "boundary_epochs.gif").stat().st_size < 500_000
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["accuracy"]) == len(history["val_accuracy"]) == 7
 
@@ -227,6 +246,30 @@ def test_checkpoints_resume_exactly(capsys, tmp_path, no_boundaries):
     loss = [json.loads((tmp_path / run / "history.json").read_text())["loss"]
             for run in ("straight", "resumed")]
     assert loss[0] == loss[1] and len(loss[0]) == 6
+
+
+def test_resuming_other_layers_names_the_difference_before_training(tmp_path):
+    """One short line naming the first difference, exit code 2, nothing trained or printed."""
+    out = tmp_path / "x"
+    env = {**os.environ, "PYTHONPATH": str(Path(bp.__file__).parents[1])}
+
+    def train(layers, *more):
+        return subprocess.run(
+            [sys.executable, "-m", "backprop", "train", "--data", "xor", "--layers", layers,
+             "--out", str(out), *more],
+            capture_output=True, text=True, env=env, timeout=300,
+        )  # fmt: skip
+
+    first = train("2,4,1", "--epochs", "2", "--checkpoint-every", "1")
+    assert first.returncode == 0, first.stderr
+    result = train("2,5,1", "--epochs", "3", "--resume")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"backprop: error: {out / 'checkpoint.npz'}: the checkpoint was saved from a different "
+        f"architecture: layer 0 (Linear) out_features is 4 in the checkpoint, 5 here\n"
+    )
+    assert result.stdout == ""  # refused before "training started"
+    assert bp.io.load_checkpoint(out / "checkpoint.npz", bp.nn.mlp([2, 4, 1]))["epoch"] == 2
 
 
 @pytest.mark.skipif(not FASHION_MNIST_DIR.is_dir(), reason="Debian's dataset-fashion-mnist")

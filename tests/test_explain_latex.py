@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from backprop.explain import explain
+from backprop.explain.format import latex_array, latex_character, latex_name, shared_exponent
 from backprop.expression import evaluate_expression
 from backprop.layered import Network
 
@@ -79,6 +80,22 @@ CASES = {
         [1.0, 0.0],
         format="latex",
     ),
+    # Two hidden layers: BP4's gradients are of order 1e-5, written with one power of ten.
+    "network 2,3,3,1 cross-entropy batch": lambda: explain(
+        Network(
+            [2, 3, 3, 1], activation="leaky_relu", output="sigmoid", cost="cross_entropy", seed=5
+        ),
+        [[0.5, -1.0], [1.0, 2.0]],
+        [1.0, 0.0],
+        format="latex",
+    ),
+    "greek and other names": lambda: explain(
+        evaluate_expression(
+            "αβ * x + Δ * é - Ω * λ + ϵ * ε",
+            {"αβ": 2, "x": 3, "Δ": 1, "é": 4, "Ω": 2, "λ": 1, "ϵ": 1, "ε": 2},
+        ),
+        format="latex",
+    ),
     "network 784,30,10": lambda: explain(
         Network([784, 30, 10], seed=0), [0.5] * 784, 3, format="latex"
     ),
@@ -138,3 +155,50 @@ def test_long_equations_break_between_equations_not_inside_brackets() -> None:
         r"$\quad y = \pm 1$",
     ]
     assert _latex_lines(r"z^{1} = w^{1} a^{0} + b^{1}") == [r"$z^{1} = w^{1} a^{0} + b^{1}$"]
+
+
+def test_small_and_large_arrays_share_one_power_of_ten() -> None:
+    """The factor is the narrowest of the largest entry's power of ten and the two below it;
+    each mantissa keeps exactly the digits of its entry."""
+    bp4 = [[-9.261e-5, 0.000956], [-4.49e-7, -0.001018]]
+    assert shared_exponent(bp4, 4) == -5
+    assert latex_array(bp4, 4, 32) == (
+        r"10^{-5} \cdot \begin{bmatrix} -9.261 & 95.6 \\ -0.0449 & -101.8 \end{bmatrix}"
+    )
+    assert latex_array([1e-5, 2.5e-5, -3.75e-5], 4, 32) == r"10^{-5} \cdot (1,\ 2.5,\ -3.75)^\top"
+    activations = [[-0.013, -0.004286, -0.01534], [-0.01874, -0.002749, -0.0183]]
+    assert latex_array(activations, 4, 32) == (
+        r"10^{-3} \cdot \begin{bmatrix} -13 & -4.286 & -15.34 \\ -18.74 & -2.749 & -18.3 "
+        r"\end{bmatrix}"
+    )
+    matrix = r"\begin{bmatrix} %s \end{bmatrix}"
+    assert latex_array([[0.000956, 3e-9]], 4, 32) == r"10^{-6} \cdot " + matrix % "956 & 0.003"
+    assert latex_array([[2.5e6, 1.25e5]], 4, 32) == r"10^{5} \cdot " + matrix % "25 & 1.25"
+
+
+def test_mixed_plain_and_infinite_arrays_keep_their_own_notation() -> None:
+    assert shared_exponent([[1.5, 2e-6]], 4) == 0
+    assert latex_array([[1.5, 2e-6]], 4, 32) == (
+        r"\begin{bmatrix} 1.5 & 2 \times 10^{-6} \end{bmatrix}"
+    )
+    assert latex_array([[0.05, 0.03]], 4, 32) == r"\begin{bmatrix} 0.05 & 0.03 \end{bmatrix}"
+    assert latex_array([float("inf"), 1e-7], 4, 32) == r"(\infty,\ 1 \times 10^{-7})^\top"
+    assert latex_array([[0.0, 0.0]], 4, 32) == r"\begin{bmatrix} 0 & 0 \end{bmatrix}"
+
+
+def test_names_become_ascii_latex() -> None:
+    assert [latex_character(c) for c in "αβΔΛλΑΡεϵφϕςοx"] == [
+        r"\alpha", r"\beta", r"\Delta", r"\Lambda", r"\lambda", "A", "P", r"\varepsilon",
+        r"\epsilon", r"\varphi", r"\phi", r"\varsigma", "o", "x",
+    ]  # fmt: skip
+    assert latex_character("é") == r"\langle\text{U+00E9}\rangle"
+    assert latex_name("α") == r"\alpha"
+    assert latex_name("αβ") == r"\mathrm{\alpha\beta}"
+    assert latex_name("αx_1") == r"\mathrm{\alpha x\_1}"
+    assert latex_name("é") == r"\langle\text{U+00E9}\rangle"
+    assert latex_name("x_é") == r"\mathrm{x\_\langle\text{U+00E9}\rangle}"
+
+
+def test_command_writes_greek_names_as_commands() -> None:
+    tex = backprop_command("explain", "αβ * x", "--values", "αβ=2,x=3", "--format", "latex")
+    assert tex.isascii() and r"$f = \mathrm{\alpha\beta} \cdot x$" in tex

@@ -260,6 +260,23 @@ def test_decision_boundary_input_checks(tmp_path: Path) -> None:
         viz.plot_decision_boundary("not a model", X, y, tmp_path / "b.png")
 
 
+def test_animated_boundaries_have_one_frame_per_model(tmp_path: Path) -> None:
+    """A looping GIF, one frame per model at a modest size, and nothing else in its folder."""
+    from PIL import Image
+
+    X, y = blobs()
+    models = {f"epoch {k}": (lambda g, k=k: g[:, 0] - k * g[:, 1]) for k in range(3)}
+    path = tmp_path / "b.gif"
+    assert viz.animate_decision_boundaries(models, X, y, path, resolution=40, title="t") == path
+    with Image.open(path) as gif:
+        assert gif.format == "GIF" and gif.n_frames == 3 and gif.info["loop"] == 0
+        assert gif.size == (390, 312) and gif.info["duration"] == 1000
+    assert 1000 < path.stat().st_size < 200_000
+    assert [p.name for p in tmp_path.iterdir()] == ["b.gif"]  # no temporary left behind
+    with pytest.raises(ValueError, match="give a path ending in .gif"):
+        viz.animate_decision_boundaries(models, X, y, tmp_path / "b.png", resolution=20)
+
+
 def figure_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     """{file name: the texts of the figure} for every figure saved from now on."""
     from matplotlib.figure import Figure

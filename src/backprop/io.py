@@ -66,6 +66,7 @@ from .nn.layers import Linear, Sequential
 from .nn.module import Module
 
 __all__ = [
+    "check_checkpoint_architecture",
     "load",
     "load_checkpoint",
     "load_extra",
@@ -428,12 +429,7 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
     with Archive(path) as archive:
         where = archive.where
         metadata = _read_metadata(archive, (CHECKPOINT_FORMAT,))
-        expected = json.loads(_to_json(model.config()))
-        if metadata["architecture"] != expected:
-            raise ModelFileError(
-                f"{where}: the checkpoint was saved from a different architecture: "
-                f"{_to_json(metadata['architecture'])}, but the model is {_to_json(expected)}"
-            )
+        _check_same_architecture(where, metadata["architecture"], model)
         arrays = _read_parameters(archive, metadata, model)
         epoch = metadata.get("epoch")
         if isinstance(epoch, bool) or not isinstance(epoch, int):
@@ -463,6 +459,56 @@ def load_checkpoint(path: StrPath, model: Module, optimizer: Any = None) -> dict
     for name, p in model.named_parameters():
         p.data[...] = arrays[name]
     return info
+
+
+def check_checkpoint_architecture(path: StrPath, model: Module) -> None:
+    """Check, before any training, that the checkpoint at ``path`` was saved from ``model``'s
+    architecture, as :func:`load_checkpoint` will; only the metadata is read. Raises
+    ModelFileError naming the first difference, and as :func:`load` does for a bad file."""
+    _check_module(model, "check_checkpoint_architecture")
+    with Archive(path) as archive:
+        metadata = _read_metadata(archive, (CHECKPOINT_FORMAT,))
+        _check_same_architecture(archive.where, metadata["architecture"], model)
+
+
+def _check_same_architecture(where: str, saved: Any, model: Module) -> None:
+    """Raise ModelFileError naming the first difference between the checkpoint's architecture
+    and ``model``'s, e.g. "layer 0 (Linear) out_features is 4 in the checkpoint, 5 here"."""
+    here = json.loads(_to_json(model.config()))
+    if saved != here:
+        raise ModelFileError(
+            f"{where}: the checkpoint was saved from a different architecture: "
+            f"{_first_difference(saved, here)}"
+        )
+
+
+def _first_difference(saved: Any, here: Any, place: str = "") -> str:
+    """Where two architectures (``config()`` as JSON) first differ, in a few words: the layer
+    (by its index and type), the field, and both values shortened."""
+    if isinstance(saved, dict) and isinstance(here, dict):
+        for key in [*saved, *(k for k in here if k not in saved)]:
+            if key not in here or key not in saved:
+                mine = "missing" if key not in here else _short(here[key])
+                theirs = "missing" if key not in saved else _short(saved[key])
+                return f"{place}{key} is {theirs} in the checkpoint, {mine} here"
+            if saved[key] != here[key]:
+                return _first_difference(saved[key], here[key], f"{place}{key} ")
+    is_layers = place.endswith("layers ") and isinstance(saved, list) and isinstance(here, list)
+    if is_layers and len(saved) == len(here):
+        outer = place[: -len("layers ")]
+        for i, (a, b) in enumerate(zip(saved, here, strict=True)):
+            if a != b:
+                kind = f" ({a['type']})" if isinstance(a, dict) and "type" in a else ""
+                return _first_difference(a, b, f"{outer}layer {i}{kind} ")
+    if is_layers:
+        return f"{place}has {len(saved)} modules in the checkpoint, {len(here)} here"
+    return f"{place}is {_short(saved)} in the checkpoint, {_short(here)} here"
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """A value as JSON, cut to ``limit`` characters."""
+    text = _to_json(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _read_metadata(archive: Archive, formats: tuple[str, ...]) -> dict[str, Any]:

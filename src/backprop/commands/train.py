@@ -303,6 +303,7 @@ class Snapshots:
 
 # ---------------------------------------------------------------------- train
 def cmd_train(args: argparse.Namespace) -> int:
+    from .. import io
     from ..data.catalog import class_names
     from ..runs import build_run, fit_run
 
@@ -315,6 +316,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     run = build_run(vars(args))
     data, model, loss, sizes = run.data, run.model, run.loss, run.sizes
+    if args.resume:  # a checkpoint of other layers is refused before anything is printed
+        io.check_checkpoint_architecture(checkpoint, model)
     loss_name, output, threshold = run.loss_name, run.output, run.threshold
     n_features = data.X_train.shape[1]
 
@@ -420,9 +423,10 @@ def _boundary_pictures(
     threshold: float,
     history: Any,
 ) -> list[Path]:
-    """The decision boundary over the training points, finally and over the epochs (the last
-    frame is the model as it is, also when Ctrl-C ended its epoch early)."""
-    from ..viz import plot_decision_boundaries, plot_decision_boundary
+    """The decision boundary over the training points, finally and over the epochs, as a grid
+    of panels and as an animated GIF of the same frames (the last frame is the model as it is,
+    also when Ctrl-C ended its epoch early)."""
+    from ..viz import animate_decision_boundaries, plot_decision_boundaries, plot_decision_boundary
 
     # A single output that is neither a probability nor a score read at 0 is drawn as itself.
     score = "network output" if sizes[-1] == 1 and output == "none" and threshold else None
@@ -445,15 +449,16 @@ def _boundary_pictures(
         frame.load_state_dict(state)
         name = f"epoch {epoch}" if epoch else "initial weights"
         models[f"{when} (Ctrl-C)" if cut and epoch == last else name] = frame
-    epochs = plot_decision_boundaries(
-        models,
-        data.X_train,
-        data.y_train,
-        out / "boundary_epochs.png",
-        title=f"{title}, over the epochs",
-        **extra,
-    )
-    return [final, epochs]
+    pictures = [final]
+    for draw, name in (
+        (plot_decision_boundaries, "boundary_epochs.png"),
+        (animate_decision_boundaries, "boundary_epochs.gif"),
+    ):
+        pictures.append(
+            draw(models, data.X_train, data.y_train, out / name, title=f"{title}, over the epochs",
+                 **extra)
+        )  # fmt: skip
+    return pictures
 
 
 def _image_pictures(

@@ -2,8 +2,12 @@
 
 Text: ``format_number(-8.0) == "-8"``, ``format_array([[1, 2]]) == "[[1, 2]]"``, large arrays
 summarised by shape, min and max. LaTeX (math mode): ``latex_array`` writes a vector as a
-transposed row ``(1,\\ 2)^\\top`` and a matrix as a ``bmatrix`` (amsmath, which beamer loads);
-``latex_escape`` makes plain text safe outside math mode; ``latex_name`` writes a node's name.
+transposed row ``(1,\\ 2)^\\top`` and a matrix as a ``bmatrix`` (amsmath, which beamer loads),
+with one shared power of ten in front when its entries are small or large
+(``10^{-4} \\cdot \\begin{bmatrix} -0.9261 & 9.56 \\end{bmatrix}``, see
+:func:`shared_exponent`); ``latex_escape`` makes plain text safe outside math mode;
+``latex_name`` writes a node's name; :func:`latex_character` is the one place a non-ASCII
+character becomes ASCII LaTeX (Greek letters as their commands).
 
 Derivatives, in every format: :func:`partial` writes a local partial derivative ∂top/∂bottom
 (the lecture's ∂f/∂d = z, seed 002), :func:`total_derivative` the total derivative dE/dv that the
@@ -18,7 +22,9 @@ LaTeX output is plain ASCII and needs one package, amsmath (for ``bmatrix``, ``a
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -28,6 +34,7 @@ __all__ = [
     "format_number",
     "latex_array",
     "latex_centered",
+    "latex_character",
     "latex_escape",
     "latex_name",
     "LATEX_NEEDS",
@@ -36,6 +43,7 @@ __all__ = [
     "latex_number",
     "latex_stack",
     "partial",
+    "shared_exponent",
     "total_derivative",
 ]
 
@@ -105,12 +113,69 @@ def latex_array(a: Any, digits: int, max_elements: int) -> str:
         shape = r" \times ".join(str(n) for n in a.shape)
         lo, hi = latex_number(a.min(), digits), latex_number(a.max(), digits)
         return rf"{shape}\text{{: }} \min {lo},\ \max {hi}"
+    if a.ndim > 2:
+        return _nested(a, lambda v: latex_number(v, digits), "[", "]", ",\\ ")
+    k = shared_exponent(a, digits)
+    factor = "" if k == 0 else rf"10^{{{k}}} \cdot "
     if a.ndim == 1:
-        return "(" + ",\\ ".join(latex_number(v, digits) for v in a) + r")^\top"
-    if a.ndim == 2:
-        rows = [" & ".join(latex_number(v, digits) for v in row) for row in a]
-        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
-    return _nested(a, lambda v: latex_number(v, digits), "[", "]", ",\\ ")
+        return factor + "(" + ",\\ ".join(_mantissa(v, k, digits) for v in a) + r")^\top"
+    rows = [" & ".join(_mantissa(v, k, digits) for v in row) for row in a]
+    return factor + r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+def shared_exponent(a: Any, digits: int) -> int:
+    """The power of ten k that :func:`latex_array` factors out of a vector or matrix, or 0 for
+    none.
+
+    Only a small or a large array gets a factor: its largest entry below 0.1 or at least
+    10^``digits``; entries of order 1 are written as they are, and so is an array with an
+    infinite or NaN entry. The candidates are no factor and the three powers that make the
+    largest entry's mantissa 1 to 999 (engineering style); the narrowest wins, no factor or the
+    larger power on a tie. An array's width is the sum of its columns' widest entries (a
+    vector: of its entries), plus the factor ``10^{k} \\cdot``, counted in digits as the article
+    font sets them: a point 1/2, a minus sign 3/2, a superscript character 0.7 and ``\\times``
+    or ``\\cdot`` with their spaces 2. Every mantissa has exactly the digits
+    :func:`format_number` gives its entry: the BP4 gradient ``[[-9.261e-5, 0.000956],
+    [-4.49e-7, -0.001018]]`` is ``10^{-5} \\cdot [[-9.261, 95.6], [-0.0449, -101.8]]``; a
+    mixed ``[[1.5, 2e-06]]`` and a plain ``[[0.05, 0.03]]`` stay as they are."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.size == 0 or not np.all(np.isfinite(a)) or not np.any(a):
+        return 0
+    # The exponent of the largest entry as printed (9.9996e-5 rounds to 1e-4 at 4 digits).
+    largest = Decimal(format_number(np.max(np.abs(a)), digits)).adjusted()
+    if -1 <= largest < digits:
+        return 0
+    columns = a[:, None] if a.ndim == 1 else a.reshape(len(a), -1).T  # a vector's entries
+
+    def width(k: int) -> float:
+        factor = 0.0 if k == 0 else 4 + 0.7 * len(str(k))
+        texts = [[_shifted_text(v, k, digits) for v in col] for col in columns]
+        return factor + sum(max(_text_width(t) for t in col) for col in texts)
+
+    # min keeps the first of equal widths: no factor, else the larger power.
+    return min([0, largest, largest - 1, largest - 2], key=width)
+
+
+def _text_width(text: str) -> float:
+    """The width of a number as :func:`latex_number` sets ``format_number``'s ``text``, in
+    digits (see :func:`shared_exponent`)."""
+    mantissa, _, exponent = text.partition("e")
+    width = sum({".": 0.5, "-": 1.5}.get(c, 1.0) for c in mantissa)
+    return width + (4 + 0.7 * len(str(int(exponent))) if exponent else 0)
+
+
+def _shifted_text(v: Any, k: int, digits: int) -> str:
+    """Entry ``v`` divided by 10^k as text, with exactly the digits :func:`format_number`
+    gives ``v``: the printed number's decimal point is moved, nothing is rounded twice (15
+    significant digits hold any number ``format_number`` prints)."""
+    if k == 0:
+        return format_number(v, digits)
+    return format_number(float(Decimal(format_number(v, digits)).scaleb(-k)), 15)
+
+
+def _mantissa(v: Any, k: int, digits: int) -> str:
+    """Entry ``v`` of an array whose factor is 10^k, in math mode (see :func:`_shifted_text`)."""
+    return latex_number(v, digits) if k == 0 else latex_number(_shifted_text(v, k, digits), 15)
 
 
 _LATEX_SPECIAL = {
@@ -142,15 +207,81 @@ def latex_centered(table: str) -> str:
 
 
 def latex_escape(text: str) -> str:
-    """Escape LaTeX's special characters in plain text (``my_var`` -> ``my\\_var``)."""
-    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+    """Escape LaTeX's special characters in plain text (``my_var`` -> ``my\\_var``); a
+    non-ASCII character becomes :func:`latex_character`'s form in math mode (``$\\alpha$``)."""
+    return "".join(
+        _LATEX_SPECIAL.get(c, c) if c.isascii() else f"${latex_character(c)}$" for c in text
+    )
 
 
 def latex_name(name: str) -> str:
-    """A node name in math mode: single letters as they are, longer names upright."""
+    """A node name in math mode, plain ASCII: a single letter as it is (``x``, ``α`` ->
+    ``\\alpha``), a longer name upright (``\\mathrm{my\\_var}``, ``αβ`` ->
+    ``\\mathrm{\\alpha\\beta}``); each non-ASCII character as :func:`latex_character`
+    writes it."""
     if len(name) == 1 and name.isalpha():
-        return name
-    return r"\mathrm{" + latex_escape(name) + "}"
+        return latex_character(name)
+    parts = [latex_character(c) if not c.isascii() else latex_escape(c) for c in name]
+    # A command followed by a letter needs a space: \alpha x, not \alphax.
+    text = "".join(
+        part + " " if part[-1].isalpha() and part.startswith("\\") and nxt[:1].isalpha() else part
+        for part, nxt in zip(parts, [*parts[1:], ""], strict=True)
+    )
+    return r"\mathrm{" + text + "}"
+
+
+#: Greek letters by their Unicode names; the symbol variants (ϵ, ϑ, ϕ, ϱ, ϖ) and ε, φ, ς as the
+#: LaTeX command with the same glyph, as unicode-math maps them, so no two letters share one.
+_GREEK_VARIANTS = {
+    "\u03b5": r"\varepsilon",  # ε: the open epsilon is \varepsilon; \epsilon is ϵ
+    "\u03f5": r"\epsilon",
+    "\u03c6": r"\varphi",  # φ: the loopy phi is \varphi; \phi is ϕ
+    "\u03d5": r"\phi",
+    "\u03d1": r"\vartheta",
+    "\u03f1": r"\varrho",
+    "\u03d6": r"\varpi",
+    "\u03c2": r"\varsigma",
+    "\u03bf": "o",  # omicron has no command: its Latin look-alike
+}
+#: The small Greek letters LaTeX has commands for, by their Unicode names (omicron: above).
+_GREEK_SMALL = {"ALPHA", "BETA", "GAMMA", "DELTA", "EPSILON", "ZETA", "ETA", "THETA", "IOTA",
+                "KAPPA", "LAMBDA", "MU", "NU", "XI", "PI", "RHO", "SIGMA", "TAU", "UPSILON", "PHI",
+                "CHI", "PSI", "OMEGA"}  # fmt: skip
+#: The capital Greek letters LaTeX has commands for; the others are their Latin look-alikes.
+_GREEK_CAPITALS = {"GAMMA", "DELTA", "THETA", "LAMBDA", "XI", "PI", "SIGMA", "UPSILON", "PHI",
+                   "PSI", "OMEGA"}  # fmt: skip
+_LATIN_LOOKALIKES = {"ALPHA": "A", "BETA": "B", "EPSILON": "E", "ZETA": "Z", "ETA": "H",
+                     "IOTA": "I", "KAPPA": "K", "MU": "M", "NU": "N", "OMICRON": "O", "RHO": "P",
+                     "TAU": "T", "CHI": "X"}  # fmt: skip
+
+
+def latex_character(c: str) -> str:
+    """One character as plain-ASCII math-mode LaTeX that pdflatex compiles.
+
+    A Greek letter becomes its command (``α`` -> ``\\alpha``, ``Δ`` -> ``\\Delta``; ``ε``
+    -> ``\\varepsilon`` and ``ϵ`` -> ``\\epsilon``, ``φ`` -> ``\\varphi`` and ``ϕ`` ->
+    ``\\phi``, so that each looks as typed); a capital without a command is its Latin
+    look-alike (``Α`` -> ``A``, ``Ρ`` -> ``P``), as in the lectures. Any other non-ASCII
+    character is its code point in angle brackets, ``é`` -> ``\\langle\\text{U+00E9}\\rangle``,
+    which no ASCII name produces; an ASCII character is returned as it is."""
+    if c.isascii():
+        return c
+    if c in _GREEK_VARIANTS:
+        return _GREEK_VARIANTS[c]
+    name = unicodedata.name(c, "").replace("LAMDA", "LAMBDA")  # Unicode's spelling
+    if name.startswith("GREEK SMALL LETTER ") and name[19:] in _GREEK_SMALL:
+        return "\\" + name[19:].lower()
+    if name.startswith("GREEK CAPITAL LETTER "):
+        letter = name[21:]
+        if letter in _GREEK_CAPITALS:
+            return "\\" + letter.capitalize()
+        if letter in _LATIN_LOOKALIKES:
+            return _LATIN_LOOKALIKES[letter]
+    return _code_point(c)
+
+
+def _code_point(c: str) -> str:
+    return rf"\langle\text{{U+{ord(c):04X}}}\rangle"
 
 
 def partial(top: str, bottom: str, latex: bool = False, tag: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Pictures of graphs, training and networks, written to PNG or SVG files.
+"""Pictures of graphs, training and networks, written to PNG or SVG files (animations to GIF).
 
 Every plotting function takes an output ``path`` whose suffix (.png or .svg) chooses the format
 and returns that path as a ``pathlib.Path``. Figures are drawn on matplotlib ``Figure`` objects
@@ -8,7 +8,8 @@ matplotlib's global backend is left alone. matplotlib is imported only when a pl
 * :func:`graph_dot`, :func:`render_graph` -- the computational graph (Graphviz)
 * :func:`plot_history` -- loss and accuracy curves
 * :func:`plot_decision_boundary`, :func:`plot_decision_boundaries` -- predicted regions of 2-D
-  data, for one model or several side by side
+  data, for one model or several side by side; :func:`animate_decision_boundaries` -- the same
+  as an animated GIF, one frame per model
 * :func:`plot_threshold_units` -- perceptrons' decision lines over the gates' four inputs
 * :func:`plot_activations` -- threshold, sigmoid, tanh, ReLU, linear and their derivatives
 * :func:`plot_hidden_units` -- each hidden unit's weights as an image
@@ -21,6 +22,7 @@ from .confusion import confusion_matrix, format_confusion_matrix, plot_confusion
 from .graph import graph_dot, render_graph
 from .plots import (
     activation_curves,
+    animate_decision_boundaries,
     plot_activations,
     plot_approximation,
     plot_decision_boundaries,
@@ -35,6 +37,7 @@ from .threshold import ThresholdUnits, plot_threshold_units
 __all__ = [
     "ThresholdUnits",
     "activation_curves",
+    "animate_decision_boundaries",
     "confusion_matrix",
     "format_confusion_matrix",
     "graph_dot",

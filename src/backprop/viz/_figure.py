@@ -1,4 +1,5 @@
-"""Figures without pyplot: a ``Figure`` with its own Agg canvas, saved as PNG or SVG.
+"""Figures without pyplot: a ``Figure`` with its own Agg canvas, saved as PNG or SVG, and
+animations saved as GIF (atomically, through ``backprop.io``'s temporary file).
 
 Nothing here touches matplotlib's global state (no ``matplotlib.use``, no pyplot figure manager):
 no window pops up, no figure is kept alive after the function returns, and a user's own pyplot
@@ -8,6 +9,7 @@ session is unaffected. matplotlib is imported on first use, so ``import backprop
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,14 @@ def check_path(path: str | os.PathLike[str]) -> Path:
         raise ValueError(
             f"cannot tell the image format of {str(p)!r}: give a path ending in .png or .svg"
         )
+    return p
+
+
+def check_gif_path(path: str | os.PathLike[str]) -> Path:
+    """The output path of an animation as a ``Path``; it must end in .gif."""
+    p = Path(path)
+    if p.suffix.lower() != ".gif":
+        raise ValueError(f"an animation is written as GIF: give a path ending in .gif, not {p}")
     return p
 
 
@@ -48,6 +58,25 @@ def save(fig: Any, path: str | os.PathLike[str]) -> Path:
     fmt = p.suffix.lower()[1:]
     metadata = {"Date": None} if fmt == "svg" else None  # reproducible SVG files
     fig.savefig(p, format=fmt, dpi=120, metadata=metadata)
+    return p
+
+
+def save_animation(animation: Any, path: str | os.PathLike[str], fps: float, dpi: int) -> Path:
+    """Write a matplotlib ``Animation`` as a looping GIF through Pillow (``PillowWriter``),
+    atomically, creating missing folders; return the path. The writer needs a file name, so
+    the GIF is made in a temporary folder and then copied through ``backprop.io``'s atomic
+    file."""
+    from matplotlib.animation import PillowWriter
+
+    from ..io import _atomic_file
+
+    p = check_gif_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        made = Path(folder) / "animation.gif"
+        animation.save(made, writer=PillowWriter(fps=fps), dpi=dpi)
+        with _atomic_file(p) as file:
+            file.write(made.read_bytes())
     return p
 
 

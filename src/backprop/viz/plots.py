@@ -12,11 +12,20 @@ from typing import Any
 import numpy as np
 
 from ..activations import LECTURE_ACTIVATIONS, activation
-from ._figure import as_array, check_path, grid_shape, new_figure, save
+from ._figure import (
+    as_array,
+    check_gif_path,
+    check_path,
+    grid_shape,
+    new_figure,
+    save,
+    save_animation,
+)
 
 __all__ = [
     "ACTIVATION_CURVES",
     "activation_curves",
+    "animate_decision_boundaries",
     "plot_activations",
     "plot_approximation",
     "plot_decision_boundaries",
@@ -198,24 +207,7 @@ def plot_decision_boundaries(
     """:func:`plot_decision_boundary` for several models of the same data, one panel per
     ``models`` entry (its key is the panel's title), with one colour bar for all of them."""
     check_path(path)
-    X = as_array(X).astype(np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"plot_decision_boundary needs 2-D data X of shape (n, 2); got {X.shape}")
-    y = as_array(y)
-    if y.ndim == 2:
-        y = y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0]
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} points but y has {len(y)} labels")
-    if not isinstance(resolution, (int, np.integer)) or resolution < 2:
-        raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}")
-    if not models:
-        raise ValueError("plot_decision_boundaries: no models to draw")
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = np.where(hi > lo, 0.1 * (hi - lo), 0.5)
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
-    xx, yy = np.meshgrid(xs, ys)
-    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    plane = _Plane(models, X, y, resolution)
     n = len(models)
     if n == 1:
         rows, cols = 1, 1
@@ -226,22 +218,110 @@ def plot_decision_boundaries(
     axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
     bars: dict[str, Any] = {}
     for ax, (name, model) in zip(axes.ravel(), models.items(), strict=False):
-        # With a named score, class 1 is drawn red on whichever side of the threshold it lies.
-        flip = score is not None and _class1_below(_predict_grid(model, X), y, threshold)
-        out = _predict_grid(model, grid)
-        label, mappable = _draw_boundary(ax, out, xx, yy, X, y, score, threshold, flip)
-        if label is not None:
-            bars.setdefault(label, mappable)
-        ax.set_xlim(xs[0], xs[-1])
-        ax.set_ylim(ys[0], ys[-1])
-        ax.set_title(name, fontsize=12 if n == 1 else 9)
+        plane.draw(ax, name, model, score, threshold, bars, 12 if n == 1 else 9)
     for ax in axes.ravel()[n:]:
         ax.set_axis_off()
+    _legend_and_colour_bars(fig, axes, bars, n, title)
+    return save(fig, path)
+
+
+def animate_decision_boundaries(
+    models: Mapping[str, Any],
+    X: Any,
+    y: Any,
+    path: PathLike,
+    resolution: int = 200,
+    title: str | None = None,
+    score: str | None = None,
+    threshold: float = 0.0,
+    seconds_per_frame: float = 1.0,
+    dpi: int = 60,
+) -> Path:
+    """:func:`plot_decision_boundaries` as an animated GIF (``path`` ends in .gif): one frame
+    per ``models`` entry, its key the frame's title, with the same colours, legend and colour
+    bar; written with matplotlib.animation's Pillow writer, atomically. The GIF loops."""
+    from matplotlib.animation import FuncAnimation
+
+    check_gif_path(path)
+    plane = _Plane(models, X, y, resolution)
+    fig = new_figure((6.5, 5.2))
+    axes = fig.subplots(1, 1, squeeze=False)
+    bars: dict[str, Any] = {}
+
+    def frame(item: tuple[str, Any]) -> None:
+        name, model = item
+        axes[0, 0].clear()
+        plane.draw(axes[0, 0], name, model, score, threshold, bars, 12)
+        _legend_and_colour_bars(fig, axes, bars, 1, title, colour_bars=not fig.axes[1:])
+
+    animation = FuncAnimation(
+        fig, frame, frames=list(models.items()), init_func=lambda: [], repeat=False
+    )
+    return save_animation(animation, path, fps=1 / seconds_per_frame, dpi=dpi)
+
+
+class _Plane:
+    """The plane that 2-D data ``X`` spans, padded by a tenth, sampled on a ``resolution`` grid;
+    the data checked as :func:`plot_decision_boundary` needs it."""
+
+    def __init__(self, models: Mapping[str, Any], X: Any, y: Any, resolution: int) -> None:
+        X = as_array(X).astype(np.float64)
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(
+                f"plot_decision_boundary needs 2-D data X of shape (n, 2); got {X.shape}"
+            )
+        y = as_array(y)
+        if y.ndim == 2:
+            y = y.argmax(axis=1) if y.shape[1] > 1 else y[:, 0]
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} points but y has {len(y)} labels")
+        if not isinstance(resolution, (int, np.integer)) or resolution < 2:
+            raise ValueError(f"resolution must be an integer >= 2; got {resolution!r}")
+        if not models:
+            raise ValueError("plot_decision_boundaries: no models to draw")
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = np.where(hi > lo, 0.1 * (hi - lo), 0.5)
+        self.xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+        self.ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+        self.xx, self.yy = np.meshgrid(self.xs, self.ys)
+        self.grid = np.column_stack([self.xx.ravel(), self.yy.ravel()])
+        self.X, self.y = X, y
+
+    def draw(
+        self,
+        ax: Any,
+        name: str,
+        model: Any,
+        score: str | None,
+        threshold: float,
+        bars: dict[str, Any],
+        fontsize: int,
+    ) -> None:
+        """One model's regions and the points on ``ax``, titled ``name``; a colour bar's label
+        and mappable go into ``bars`` (the first of each label is kept)."""
+        X, y = self.X, self.y
+        # With a named score, class 1 is drawn red on whichever side of the threshold it lies.
+        flip = score is not None and _class1_below(_predict_grid(model, X), y, threshold)
+        out = _predict_grid(model, self.grid)
+        label, mappable = _draw_boundary(ax, out, self.xx, self.yy, X, y, score, threshold, flip)
+        if label is not None:
+            bars.setdefault(label, mappable)
+        ax.set_xlim(self.xs[0], self.xs[-1])
+        ax.set_ylim(self.ys[0], self.ys[-1])
+        ax.set_title(name, fontsize=fontsize)
+
+
+def _legend_and_colour_bars(
+    fig: Any, axes: np.ndarray, bars: dict[str, Any], n: int, title: str | None,
+    colour_bars: bool = True,
+) -> None:  # fmt: skip
+    """The axis labels, the colour bars (one per label in ``bars``), one legend for all ``n``
+    panels (inside a single panel, else below them) and the figure's title."""
     for ax in axes[-1]:
         ax.set_xlabel("$x_1$")
     for ax in axes[:, 0]:
         ax.set_ylabel("$x_2$")
-    for label, mappable in bars.items():
+    for label, mappable in bars.items() if colour_bars else ():
         fig.colorbar(mappable, ax=axes.ravel().tolist(), label=label)
     legends = [ax.get_legend_handles_labels() for ax in axes.ravel()]
     handles, names = max(legends, key=lambda entries: len(entries[0]))
@@ -251,7 +331,6 @@ def plot_decision_boundaries(
         fig.legend(handles, names, loc="outside lower center", ncol=len(handles), frameon=False)
     if title:
         fig.suptitle(title)
-    return save(fig, path)
 
 
 #: Colours of the two classes, red and blue as in the lectures' XOR picture.
