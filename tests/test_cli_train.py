@@ -174,6 +174,9 @@ def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(
         return grid(models, *args, **kwargs)
 
     monkeypatch.setattr(backprop.viz, "plot_decision_boundaries", counting_grid)
+    replaced = []  # every output arrives by renaming a finished temporary over its name
+    monkeypatch.setattr(bp.io.os, "replace", lambda src, dst: replaced.append(Path(dst).name)
+                        or os.rename(src, dst))
     code, stdout, err = run_main(
         capsys, "train", "--data", "moons", "--layers", "2,8,2", "--epochs", 7,
         "--out", tmp_path,
@@ -196,6 +199,7 @@ def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(
     assert (tmp_path / "boundary_epochs.gif").stat().st_size < 500_000
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["accuracy"]) == len(history["val_accuracy"]) == 7
+    assert sorted(replaced) == sorted(p.name for p in tmp_path.iterdir())
 
 
 def test_ctrl_c_finishes_the_mini_batch_writes_everything_and_exits_130(tmp_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _figures import saved_name
 from backprop.data import GATES
 from backprop.data.real import FASHION_MNIST_DIR
 from backprop.demos import DEMOS, NAMES
@@ -81,7 +82,7 @@ def figures(monkeypatch):
             assert inside and extent.y0 >= box.y0 - 1 and extent.y1 <= box.y1 + 1, (
                 f"{Path(fname).name}: {text.get_text()!r} is cut off"
             )
-        texts[Path(fname).name] = [t.get_text() for t in shown]
+        texts[saved_name(fname)] = [t.get_text() for t in shown]
 
     monkeypatch.setattr(Figure, "savefig", recording_savefig)
     return texts

@@ -468,6 +468,17 @@ def test_crash_at_the_last_moment_keeps_the_previous_file(saved, monkeypatch, st
     assert os.listdir(path.parent) == [path.name]
 
 
+def test_write_text_is_utf8_and_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "history.csv"
+    io.write_text(path, "epoch,loss\n1,0.5 (η = 0.1)\n")
+    assert path.read_bytes() == "epoch,loss\n1,0.5 (η = 0.1)\n".encode()
+    monkeypatch.setattr(io.os, "replace", lambda *args: (_ for _ in ()).throw(OSError("crash")))
+    with pytest.raises(OSError, match="crash"):
+        io.write_text(path, "something else")
+    assert path.read_text() == "epoch,loss\n1,0.5 (η = 0.1)\n"
+    assert os.listdir(tmp_path) == [path.name]
+
+
 def test_crash_with_no_previous_file_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(np.lib.format, "write_array", half_write_then_fail(OSError))
     with pytest.raises(OSError):

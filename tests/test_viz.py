@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from _figures import saved_name
 from backprop import nn, tensor, viz
 from backprop.layered import Network
 from backprop.scalar import Value
@@ -286,7 +287,7 @@ def figure_texts(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
     savefig = Figure.savefig
 
     def recording_savefig(fig, fname, *args, **kwargs):
-        texts[Path(fname).name] = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+        texts[saved_name(fname)] = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
         return savefig(fig, fname, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", recording_savefig)

@@ -73,6 +73,7 @@ __all__ = [
     "register_module",
     "save",
     "save_checkpoint",
+    "write_text",
 ]
 
 StrPath = str | os.PathLike[str]
@@ -291,8 +292,8 @@ def _write_atomically(path: StrPath, metadata: dict[str, Any], arrays: Mapping[s
 def _atomic_file(path: StrPath) -> Iterator[BinaryIO]:
     """A binary file to write ``path`` through: a temporary file in the target's folder, flushed
     to disk and renamed over ``path`` when the block ends; if the block raises, the temporary
-    is removed and ``path`` left untouched. Models, checkpoints and ``backprop.interop``'s ONNX
-    and PyTorch files are written through here."""
+    is removed and ``path`` left untouched. Models, checkpoints, ``backprop.interop``'s ONNX
+    and PyTorch files, pictures, histories and sweep records are written through here."""
     target = Path(path)
     folder = target.parent
     if not folder.is_dir():
@@ -317,6 +318,13 @@ def _atomic_file(path: StrPath) -> Iterator[BinaryIO]:
             os.unlink(tmp)
         raise
     _fsync_folder(folder)
+
+
+def write_text(path: StrPath, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, atomically (:func:`_atomic_file`): a reader sees the
+    old file or the whole new one, never a part."""
+    with _atomic_file(path) as file:
+        file.write(text.encode("utf-8"))
 
 
 def _temporary_prefix(target: Path) -> str:

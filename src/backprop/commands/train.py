@@ -27,6 +27,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -400,12 +401,13 @@ def _write_run(out: Path, model: Any, loss: Any, history: Any, title: str) -> li
     from ..viz import plot_history
 
     io.save(model, out / "model.npz", extra={"loss": loss.config()})
-    (out / "history.json").write_text(json.dumps(history.to_dict(), indent=2))
+    io.write_text(out / "history.json", json.dumps(history.to_dict(), indent=2))
     rows = history.rows()
-    with open(out / "history.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["epoch"])
-        writer.writeheader()
-        writer.writerows(rows)
+    table = StringIO(newline="")
+    writer = csv.DictWriter(table, fieldnames=list(rows[0]) if rows else ["epoch"])
+    writer.writeheader()
+    writer.writerows(rows)
+    io.write_text(out / "history.csv", table.getvalue())
     written = [out / "model.npz", out / "history.json", out / "history.csv"]
     if rows:
         written.append(plot_history(history, out / "loss.png", title=title, held_out="test"))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..explain import explain
+from ..io import write_text
 from ..scalar import Value
 from ..tensor import tensor
 from ..viz import graph_dot, render_graph
@@ -52,7 +53,7 @@ def run(out: Path, data: str | None = None, epochs: int | None = None) -> dict[s
     )
 
     dot_path = out / "graph.dot"
-    dot_path.write_text(graph_dot(f))
+    write_text(dot_path, graph_dot(f))
     files = [dot_path]
     if shutil.which("dot"):
         files.append(render_graph(f, out / "graph.png"))

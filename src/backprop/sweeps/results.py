@@ -20,16 +20,11 @@ from typing import Any
 import numpy as np
 
 from ..explain.tables import render_table
-from ..io import _atomic_file
+from ..io import write_text
 from .grid import RunSpec
 
 METRICS = ("final_loss", "best_loss", "final_accuracy", "best_accuracy", "epochs", "seconds")
 RUNS = "runs"
-
-
-def _write_text(path: Path, text: str) -> None:
-    with _atomic_file(path) as file:
-        file.write(text.encode("utf-8"))
 
 
 def write_run(out: Path, spec: RunSpec, outcome: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,7 +32,7 @@ def write_run(out: Path, spec: RunSpec, outcome: Mapping[str, Any]) -> dict[str,
     record = {"key": spec.key, "config": dict(spec.config), "seed": spec.seed, **outcome}
     folder = out / RUNS
     folder.mkdir(parents=True, exist_ok=True)
-    _write_text(folder / f"{spec.key}.json", json.dumps(record, indent=1))
+    write_text(folder / f"{spec.key}.json", json.dumps(record, indent=1))
     return record
 
 
@@ -97,7 +92,7 @@ def write_csv(path: Path, records: Sequence[Mapping[str, Any]], swept: Sequence[
                 r["key"],
             ]
         )
-    _write_text(path, buffer.getvalue())
+    write_text(path, buffer.getvalue())
 
 
 def markdown(records: Sequence[Mapping[str, Any]], swept: Sequence[str]) -> str:
@@ -170,7 +165,7 @@ def write_results(
     """``results.csv``, ``results.md`` and (with a swept learning rate) ``final_loss.png``."""
     written = [out / "results.csv", out / "results.md"]
     write_csv(written[0], records, swept)
-    _write_text(written[1], markdown(records, swept))
+    write_text(written[1], markdown(records, swept))
     if plot_final_loss(out / "final_loss.png", records, swept):
         written.append(out / "final_loss.png")
     return written

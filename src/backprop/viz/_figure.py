@@ -1,5 +1,5 @@
 """Figures without pyplot: a ``Figure`` with its own Agg canvas, saved as PNG or SVG, and
-animations saved as GIF (atomically, through ``backprop.io``'s temporary file).
+animations saved as GIF (both atomically, through ``backprop.io``'s temporary file).
 
 Nothing here touches matplotlib's global state (no ``matplotlib.use``, no pyplot figure manager):
 no window pops up, no figure is kept alive after the function returns, and a user's own pyplot
@@ -51,13 +51,17 @@ def new_figure(figsize: tuple[float, float], layout: str | None = "constrained")
 
 
 def save(fig: Any, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` as PNG or SVG (by the suffix), creating missing folders; return the path."""
+    """Write ``fig`` as PNG or SVG (by the suffix), atomically through ``backprop.io``'s
+    temporary file, creating missing folders; return the path."""
+    from ..io import _atomic_file
+
     p = check_path(path)
     if not p.parent.exists():
         p.parent.mkdir(parents=True, exist_ok=True)
     fmt = p.suffix.lower()[1:]
     metadata = {"Date": None} if fmt == "svg" else None  # reproducible SVG files
-    fig.savefig(p, format=fmt, dpi=120, metadata=metadata)
+    with _atomic_file(p) as file:
+        fig.savefig(file, format=fmt, dpi=120, metadata=metadata)
     return p
 
 

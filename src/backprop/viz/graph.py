@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..explain import format_array, trace_graph
+from ..io import _atomic_file
 from ._figure import check_path
 
 __all__ = ["graph_dot", "render_graph"]
@@ -93,7 +94,7 @@ def render_graph(output: Any, path: str | os.PathLike[str], timeout: float = 60.
         p.parent.mkdir(parents=True, exist_ok=True)
     try:
         result = subprocess.run(
-            [dot, f"-T{p.suffix.lower()[1:]}", "-o", str(p)],
+            [dot, f"-T{p.suffix.lower()[1:]}"],
             input=text.encode("utf-8"),
             capture_output=True,
             timeout=timeout,
@@ -104,4 +105,6 @@ def render_graph(output: Any, path: str | os.PathLike[str], timeout: float = 60.
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"Graphviz's `dot` failed (exit code {result.returncode}): {message}")
+    with _atomic_file(p) as file:
+        file.write(result.stdout)
     return p
