@@ -108,23 +108,23 @@ def test_markdown_is_a_pipe_table(engine: str) -> None:
     assert "| z | (leaf) | 4 | — | -2 | df/dz = -2 |" in lines
 
 
-SEED_LATEX = r"""% backprop explain: needs \usepackage{amsmath} in the preamble
+SEED_LATEX = r"""% backprop explain: needs \usepackage{amsmath,longtable} in the preamble
 Backpropagation through $f = -8$ (ENGINE graph, 5 nodes, leaves first).
 
-\begin{center}
-\small
-\begin{tabular}{llrlr}
+{\small\setlength{\tabcolsep}{4pt}
+\begin{longtable}{llrlr}
 \hline
 Node $v$ & Operation & Value & Local derivatives & $\frac{\mathrm{d} f}{\mathrm{d} v}$ \\
 \hline
+\endhead
 $x$ & (leaf) & $1$ & --- & $4$ \\
 $y$ & (leaf) & $-3$ & --- & $4$ \\
 $z$ & (leaf) & $4$ & --- & $-2$ \\
 $d$ & $d = x + y$ & $-2$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial d}{\partial x} = 1$ \\ $\frac{\partial d}{\partial y} = 1$\end{tabular} & $4$ \\
 $f$ & $f = d \cdot z$ & $-8$ & \begin{tabular}[t]{@{}l@{}}$\frac{\partial f}{\partial d} = z = 4$ \\ $\frac{\partial f}{\partial z} = d = -2$\end{tabular} & $1$ \\
 \hline
-\end{tabular}
-\end{center}
+\end{longtable}
+}
 
 Chain rule, from the output down (a node used several times sums one term per path):
 {\allowdisplaybreaks
@@ -485,20 +485,20 @@ def test_network_cross_entropy_bp1_and_other_formats() -> None:
     tex = explain(net, [0.5, -1.0], 1.0, format="latex")
     lines = tex.splitlines()
     assert lines[:4] == [
-        r"% backprop explain: needs \usepackage{amsmath} in the preamble",
+        r"% backprop explain: needs \usepackage{amsmath,longtable} in the preamble",
         "Backpropagation in Network([2, 2, 1]), every layer sigmoid, cross\\_entropy cost, one "
         "example: forward pass, then BP1--BP4 from layer 2 down.",
         "",
-        r"\begin{center}",
+        r"{\small\setlength{\tabcolsep}{4pt}",
     ]
     assert lines[4:9] == [
-        r"\small",
-        r"\begin{tabular}{lll}",
+        r"\begin{longtable}{lll}",
         r"\hline",
         r" & Equation & Value \\",
         r"\hline",
+        r"\endhead",
     ]
-    assert lines[-2:] == [r"\end{tabular}", r"\end{center}"] and tex.isascii()
+    assert lines[-3:] == [r"\hline", r"\end{longtable}", "}"] and tex.isascii()
     for tag in ("BP1", "BP2", "BP3", "BP4"):
         assert f"\n{tag} & $" in tex
     assert r"\frac{\partial C}{\partial w^{1}_{jk}}" in tex and r"\begin{bmatrix}" in tex

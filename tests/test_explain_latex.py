@@ -7,6 +7,7 @@ dependencies); without it these tests fail, they are not skipped.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from backprop.expression import evaluate_expression
 from backprop.layered import Network
 
 #: The preamble the fragments document in their first line and in backprop.explain.
-DOCUMENTED_PREAMBLE = r"\usepackage{amsmath}"
+DOCUMENTED_PREAMBLE = r"\usepackage{amsmath,longtable}"
 
 
 def pdflatex(tex: str, folder: Path) -> str:
@@ -89,6 +90,15 @@ CASES = {
         [1.0, 0.0],
         format="latex",
     ),
+    "network 2,3,3,3,1 batch, taller than a page": lambda: explain(
+        Network(
+            [2, 3, 3, 3, 1], activation="leaky_relu", output="sigmoid", cost="cross_entropy",
+            seed=5,
+        ),
+        [[0.5, -1.0], [1.0, 2.0]],
+        [1.0, 0.0],
+        format="latex",
+    ),
     "greek and other names": lambda: explain(
         evaluate_expression(
             "αβ * x + Δ * é - Ω * λ + ϵ * ε",
@@ -107,6 +117,15 @@ def test_fragment_compiles_with_the_documented_preamble_and_fits(case, tmp_path)
     fragment = CASES[case]()
     assert fragment.isascii()
     assert_fits_the_page(pdflatex(fragment_document(fragment), tmp_path))
+
+
+def test_a_walk_through_taller_than_a_page_breaks_and_repeats_its_header(tmp_path) -> None:
+    fragment = CASES["network 2,3,3,3,1 batch, taller than a page"]()
+    log = pdflatex(fragment_document(fragment), tmp_path)
+    assert_fits_the_page(log)
+    pages = re.search(r"Output written on doc.pdf \((\d+) pages?", log)
+    assert pages and int(pages[1]) == 2, log[-500:]
+    assert fragment.count(r"\endhead") == 1  # the header is set again on the second page
 
 
 def test_fragments_keep_the_chain_rule_lines() -> None:
@@ -137,7 +156,9 @@ def backprop_command(*args: str) -> str:
 )  # fmt: skip
 def test_standalone_is_a_complete_document(args, tmp_path) -> None:
     tex = backprop_command(*args, "--format", "latex", "--standalone")
-    assert tex.startswith("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n")
+    assert tex.startswith(
+        "\\documentclass{article}\n\\usepackage{amsmath,longtable}\n\\begin{document}\n"
+    )
     assert tex.endswith("\\end{document}\n") and tex.isascii()
     assert_fits_the_page(pdflatex(tex, tmp_path))
 

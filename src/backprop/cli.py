@@ -412,7 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=["text", "markdown", "latex"],
         default="text",
-        help="LaTeX: a plain-ASCII fragment that needs \\usepackage{amsmath} (default: text)",
+        help="LaTeX: a plain-ASCII fragment that needs \\usepackage{amsmath,longtable} "
+        "(default: text)",
     )
     explain.add_argument(
         "--standalone",

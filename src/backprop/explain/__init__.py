@@ -66,13 +66,14 @@ layer, BP2 for the others), dC/db (BP3) and dC/dw (BP4), straight from the netwo
 or the softmax) and BP1 takes the form of the network's cost.
 
 ``format`` is ``"text"`` (aligned columns for a terminal), ``"markdown"`` (a pipe table) or
-``"latex"``: a plain-ASCII fragment for an article page (or a slide) that needs one package,
-amsmath (``\\usepackage{amsmath}``, which beamer loads; it gives ``bmatrix``, ``align*`` and
-``\\text``). It holds the title as a sentence, the ``tabular`` and, for a graph, the chain-rule
-lines in an ``align*``; its first line is a comment naming the preamble. To fit an article page
-its tables leave out what the equations already say (a graph's gradient column, which repeats
-dE/dv for the leaves; a network's layer and quantity columns), break long cells over lines and
-summarise arrays wider than 3 columns or taller than 8 rows.
+``"latex"``: a plain-ASCII fragment for an article page (or a slide) that needs two packages
+of every LaTeX installation, ``\\usepackage{amsmath,longtable}``: amsmath (which beamer loads)
+gives ``bmatrix``, ``align*`` and ``\\text``, longtable a table that breaks across pages with
+its header repeated. It holds the title as a sentence, the ``longtable`` and, for a graph, the
+chain-rule lines in an ``align*``; its first line is a comment naming the preamble. To fit an
+article page its tables leave out what the equations already say (a graph's gradient column,
+which repeats dE/dv for the leaves; a network's layer and quantity columns), break long cells
+over lines, summarise arrays wider than 3 columns or taller than 8 rows, and break across pages.
 :func:`~backprop.explain.format.latex_document` wraps it into a complete document (the command
 line's ``--standalone``).
 

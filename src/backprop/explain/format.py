@@ -14,8 +14,10 @@ Derivatives, in every format: :func:`partial` writes a local partial derivative 
 backward pass sums over every path from v to the output E. Two symbols keep the two apart: for
 f = x * x + x the local ∂f/∂x is 1, the total df/dx is 7.
 
-LaTeX output is plain ASCII and needs one package, amsmath (for ``bmatrix``, ``align*``,
-``\\text`` and ``\\tfrac``): :data:`LATEX_PREAMBLE` is the preamble a fragment needs and
+LaTeX output is plain ASCII and needs two packages of every LaTeX installation: amsmath (for
+``bmatrix``, ``align*``, ``\\text`` and ``\\tfrac``) and longtable (tables that break across
+pages, so that a deep network's walk-through fits): :data:`LATEX_PREAMBLE` is the preamble a
+fragment needs and
 :func:`latex_document` wraps a fragment into a complete article.
 """
 
@@ -33,7 +35,7 @@ __all__ = [
     "format_array",
     "format_number",
     "latex_array",
-    "latex_centered",
+    "latex_small",
     "latex_character",
     "latex_escape",
     "latex_name",
@@ -200,10 +202,11 @@ def latex_stack(lines: list[str]) -> str:
     return r"\begin{tabular}[t]{@{}l@{}}" + r" \\ ".join(lines) + r"\end{tabular}"
 
 
-def latex_centered(table: str) -> str:
-    """A ``tabular`` centred on the page in a small font (a table of matrices fits the width
-    of an article page that way)."""
-    return "\n".join([r"\begin{center}", r"\small", table, r"\end{center}"])
+def latex_small(table: str) -> str:
+    """A table in a small font with 4 pt between columns (6 pt is LaTeX's own), in a group of
+    its own: a table of matrices fits the width of an article page that way (and a
+    ``longtable``, centred by itself, its height by page breaks)."""
+    return "\n".join([r"{\small\setlength{\tabcolsep}{4pt}", table, "}"])
 
 
 def latex_escape(text: str) -> str:
@@ -303,7 +306,7 @@ def total_derivative(top: str, bottom: str, latex: bool = False) -> str:
 
 
 #: The preamble a LaTeX fragment of ``explain`` needs (after ``\\documentclass``).
-LATEX_PREAMBLE = r"\usepackage{amsmath}"
+LATEX_PREAMBLE = r"\usepackage{amsmath,longtable}"
 #: The first line of every LaTeX fragment: a comment naming that preamble.
 LATEX_NEEDS = f"% backprop explain: needs {LATEX_PREAMBLE} in the preamble"
 

@@ -30,8 +30,8 @@ from .format import (
     LATEX_NEEDS,
     format_array,
     latex_array,
-    latex_centered,
     latex_escape,
+    latex_small,
     latex_stack,
 )
 from .tables import render_table
@@ -367,8 +367,8 @@ def network_table(
             f"{latex_escape(network.cost_name)} cost, {what}: forward pass, then BP1--BP4 from "
             f"layer {L} down."
         )
-        table = render_table(["", "Equation", "Value"], rows, format, align="lll")
-        return "\n".join([LATEX_NEEDS, title, "", latex_centered(table)])
+        table = render_table(["", "Equation", "Value"], rows, format, align="lll", long=True)
+        return "\n".join([LATEX_NEEDS, title, "", latex_small(table)])
     title = (
         f"Backpropagation in Network({network.sizes}), {_activations(network)}, "
         f"{network.cost_name} cost, {what}: forward pass, then BP1-BP4 from layer {L} down"

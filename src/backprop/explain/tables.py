@@ -30,6 +30,7 @@ def render_table(
     rows: Sequence[Sequence[Any]],
     format: str = "text",
     align: str = "",
+    long: bool = False,
 ) -> str:
     """A table with one header row, in ``format`` ("text", "markdown" or "latex").
 
@@ -40,8 +41,9 @@ def render_table(
       a rule of dashes, trailing spaces dropped.
     * markdown -- a pipe table; "|" in a cell is escaped and a line break becomes a space. Left
       columns get the plain rule ``---``, right ``--:``, centred ``:-:``.
-    * latex -- a ``tabular`` with ``align`` as its column spec between two ``\\hline`` rules.
-      Cells are taken as LaTeX already: escape plain text with
+    * latex -- a ``tabular`` with ``align`` as its column spec between two ``\\hline`` rules;
+      with ``long``, a ``longtable`` (package longtable), centred, that breaks across pages and
+      repeats its header on each. Cells are taken as LaTeX already: escape plain text with
       :func:`backprop.explain.format.latex_escape`.
     """
     check_format(format)
@@ -53,7 +55,7 @@ def render_table(
         return _text(cells, align)
     if format == "markdown":
         return _markdown(cells, align)
-    return _latex(cells, align)
+    return _latex(cells, align, "longtable" if long else "tabular")
 
 
 def _text(cells: list[list[str]], align: str) -> str:
@@ -75,8 +77,11 @@ def _markdown(cells: list[list[str]], align: str) -> str:
     return "\n".join([line(cells[0]), rule] + [line(r) for r in cells[1:]])
 
 
-def _latex(cells: list[list[str]], align: str) -> str:
-    out = [rf"\begin{{tabular}}{{{align}}}", r"\hline", " & ".join(cells[0]) + r" \\", r"\hline"]
+def _latex(cells: list[list[str]], align: str, environment: str) -> str:
+    out = [rf"\begin{{{environment}}}{{{align}}}", r"\hline", " & ".join(cells[0]) + r" \\",
+           r"\hline"]  # fmt: skip
+    if environment == "longtable":
+        out.append(r"\endhead")  # the header and its rules again at the top of every page
     out += [" & ".join(r) + r" \\" for r in cells[1:]]
-    out += [r"\hline", r"\end{tabular}"]
+    out += [r"\hline", rf"\end{{{environment}}}"]
     return "\n".join(out)

@@ -25,10 +25,10 @@ from .format import (
     format_array,
     format_number,
     latex_array,
-    latex_centered,
     latex_escape,
     latex_name,
     latex_number,
+    latex_small,
     latex_stack,
     partial,
     total_derivative,
@@ -464,7 +464,7 @@ def graph_table(
             LATEX_NEEDS,
             title + ".",
             "",
-            latex_centered(render_table(headers, rows, format, align="llrlr")),
+            latex_small(render_table(headers, rows, format, align="llrlr", long=True)),
         ]
         if chain:
             # A page may break between the lines (\\allowdisplaybreaks, in a group of its own).
