@@ -4,6 +4,7 @@ with the model, Ctrl-C, checkpoints, pictures, class names, and the help."""
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -189,6 +190,8 @@ def test_train_says_what_it_will_do_before_training_and_draws_2d_boundaries(
     assert "loss: cross_entropy (CrossEntropyLoss); prediction: argmax over the 2 outputs" in before
     assert "training: 7 epochs of 10 steps (batch 32), sgd lr 0.1" in before
     assert "because it ran all 7 epochs it was given;" in after
+    took = re.search(r"stopped after 7 epochs in ([0-9.e-]+) s because", after)
+    assert took and float(took[1]) > 0  # a run of milliseconds is not "0.0 s"
     assert "(epochs)" not in after
     for name in ("boundary.png", "boundary_epochs.png", "loss.png"):
         assert is_png(tmp_path / name)
@@ -308,6 +311,17 @@ def test_every_option_shows_its_default_and_its_choices():
                 assert action.required or "default:" in (action.help or ""), where
             if action.choices:
                 assert "{" + ",".join(map(str, action.choices)) + "}" in text, where
+
+
+@pytest.mark.parametrize(
+    "seconds, text",
+    [(0.0153, "0.0153 s"), (0.0004, "0.0004 s"), (2.345, "2.35 s"), (9.99, "9.99 s"),
+     (10.04, "10.0 s"), (123.45, "123.5 s")],
+)  # fmt: skip
+def test_durations_keep_their_digits(seconds, text):
+    from backprop.cli import seconds_text
+
+    assert seconds_text(seconds) == text
 
 
 def test_version(capsys):

@@ -69,6 +69,12 @@ def _parse_layers(text: str) -> list[int]:
     return sizes
 
 
+def seconds_text(seconds: float) -> str:
+    """A duration for people: three significant digits under 10 s ("0.0153 s", "2.35 s"), tenths
+    above ("123.4 s"), so that a run of milliseconds does not read "0.0 s"."""
+    return f"{seconds:.3g} s" if seconds < 10 else f"{seconds:.1f} s"
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], Any]:
     """An argparse type: a positive ``kind`` (int or float) parsed from the command line."""
     what = "an integer" if kind is int else "a number"
@@ -308,7 +314,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
         else:
             how = f"{record['status']}: {record['error']}"
-        print(f"[{finished}] {where} seed {record['seed']}: {how} ({record['seconds']:.1f} s)")
+        took = seconds_text(record["seconds"])
+        print(f"[{finished}] {where} seed {record['seed']}: {how} ({took})")
 
     if args.ray_address:
         where = f"the Ray cluster at {args.ray_address}"

@@ -43,6 +43,7 @@ from ..cli import (
     _positive_float,
     _positive_int,
     _seed,
+    seconds_text,
 )
 
 #: The losses ``--loss`` offers (names of ``nn.losses.LOSSES``).
@@ -380,15 +381,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"{history.val_accuracy[-1]:.2%} ({len(data.y_test):,} test rows)"
         )
     files = ", ".join(path.name for path in written)
+    took = seconds_text(history.seconds)
     if interrupted:
         print(
             f"interrupted by Ctrl-C at epoch {history.epochs_run}, step "
-            f"{history.steps_in_last_epoch} of {steps}, after {history.seconds:.1f} s; wrote "
-            f"the model and pictures as they are: {files} in {out}"
+            f"{history.steps_in_last_epoch} of {steps}, after {took}; wrote the model and "
+            f"pictures as they are: {files} in {out}"
         )
         return 130
     print(
-        f"stopped after {_epochs(history.epochs_run)} in {history.seconds:.1f} s because "
+        f"stopped after {_epochs(history.epochs_run)} in {took} because "
         f"{history.stopped_because()}; final training cost {history.loss[-1]:.4f}"
     )
     print(f"wrote {files} in {out}")
